@@ -1,0 +1,25 @@
+"""Every table of the social core; importing this package registers them all on `Base.metadata`."""
+
+from social_core.models.accounts import AuthToken, User
+from social_core.models.graph import Block, Follow, FollowRequest
+from social_core.models.media import Media
+from social_core.models.outbox import Event
+from social_core.models.posts import Comment, Hide, Like, Post, PostHashtag, PostMedia, PostMention, Save
+
+__all__ = [
+    "AuthToken",
+    "Block",
+    "Comment",
+    "Event",
+    "Follow",
+    "FollowRequest",
+    "Hide",
+    "Like",
+    "Media",
+    "Post",
+    "PostHashtag",
+    "PostMedia",
+    "PostMention",
+    "Save",
+    "User",
+]
