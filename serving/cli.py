@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import OperationalError
+
+from serving.commands import demo, server
+from social_core.errors import DomainError
 
 app = typer.Typer(
     name="pixelrank",
@@ -10,8 +14,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click errors: one "Error: ..." line, not a box
 )
+app.command()(server.init)
+app.command()(server.serve)
+app.command()(demo.demo)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except DomainError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
+    except OperationalError as error:
+        typer.echo(f"Error: the database is unreachable ({str(error.orig).splitlines()[0]})", err=True)
+        raise SystemExit(1) from None

@@ -72,5 +72,7 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
+    first_key = next(iter(table.primary_key.columns))
+    return session.execute(statement.returning(first_key)).first() is not None

@@ -118,5 +118,5 @@ def _mentioned_ids(session: Session, caption: str) -> list[int]:
     names = text.mentions(caption)
     if not names:
         return []
-    found = dict(session.execute(select(User.username, User.id).where(User.username.in_(names))).tuples())
+    found = {name: uid for name, uid in session.execute(select(User.username, User.id).where(User.username.in_(names)))}
     return [found[name] for name in names if name in found]

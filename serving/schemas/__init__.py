@@ -1,1 +1,1 @@
-
+"""Request and response bodies, named by role (PostCreate, PostPublic, ...)."""

@@ -1,0 +1,34 @@
+# pixelrank — `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FEAST_USAGE := False
+
+.PHONY: install demo test serve lint clean
+
+install: $(STAMP)
+
+# Re-install whenever the pinned dependencies change.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: install
+	PIXELRANK_HOME=var/demo $(BIN)/pixelrank demo
+
+test: install
+	$(BIN)/python -m pytest
+
+serve: install
+	$(BIN)/pixelrank serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy social_core serving
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""The FastAPI application: `create_app(settings)` wires the database, Redis and the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from serving import errors
+from serving.resources import open_redis
+from serving.routes import ROUTERS
+from serving.settings import Settings
+from social_core.db import make_engine, make_sessionmaker
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="pixelrank",
+        version="0.1.0",
+        description="An Instagram-like photo backend with an ML-ranked home feed and explore page.",
+        lifespan=lifespan,
+    )
+    engine = make_engine(settings.db_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.redis = open_redis(settings.redis_url)
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

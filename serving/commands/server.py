@@ -1,0 +1,46 @@
+"""`pixelrank init` and `pixelrank serve`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from serving.settings import Settings
+from social_core import migrate
+from social_core.db import make_engine
+
+
+def init() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(make_engine(settings.db_url))
+    typer.echo(f"database ready: {_redacted(settings.db_url)}")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [default: PIXELRANK_HOST or 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port [default: PIXELRANK_PORT or 8000].")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="Worker processes [default: 1].")] = None,
+) -> None:
+    """Migrate, then serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = Settings()
+    init()
+    uvicorn.run(
+        "serving.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+    )
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest

@@ -1,0 +1,76 @@
+"""Request-scoped dependencies: the DB session, the caller, and the visibility checks (in one place)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from social_core import accounts, visibility
+from social_core.errors import Forbidden, Unauthenticated
+from social_core.models import Post, User
+from social_core.pagination import MAX_LIMIT
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:  # closing rolls back whatever was not committed
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
+    if not token:
+        raise Unauthenticated("not authenticated")
+    return token
+
+
+TokenDep = Annotated[str, Depends(get_token)]
+
+
+def get_current_user(session: SessionDep, token: TokenDep) -> User:
+    return accounts.user_for_token(session, token)
+
+
+def get_viewer(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User | None:
+    """The caller when a token is sent, None when signed out; a bad token is still a 401."""
+    return accounts.user_for_token(session, token) if token else None
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+Viewer = Annotated[User | None, Depends(get_viewer)]
+
+
+def _viewer_id(viewer: User | None) -> int | None:
+    return viewer.id if viewer else None
+
+
+def get_visible_user(session: SessionDep, viewer: Viewer, username: Annotated[str, Path()]) -> User:
+    return visibility.visible_user(session, _viewer_id(viewer), username)
+
+
+def get_visible_post(session: SessionDep, viewer: Viewer, post_id: Annotated[int, Path()]) -> Post:
+    return visibility.visible_post(session, _viewer_id(viewer), post_id)
+
+
+VisibleUser = Annotated[User, Depends(get_visible_user)]
+VisiblePost = Annotated[Post, Depends(get_visible_post)]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+def get_content_owner(session: SessionDep, viewer: Viewer, user: VisibleUser) -> User:
+    """An account whose posts and lists the caller may read (private ones: followers only)."""
+    if not visibility.can_see_content(session, _viewer_id(viewer), user):
+        raise Forbidden("this account is private")
+    return user
+
+
+ContentOwner = Annotated[User, Depends(get_content_owner)]
