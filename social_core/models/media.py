@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from social_core.db import Base, UTCDateTime
@@ -18,4 +20,10 @@ class Media(Base):
     kind: Mapped[str] = mapped_column(String(10))  # "image" | "video"
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
+    blurhash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # videos only
+    original_key: Mapped[str] = mapped_column(String(200), default="", server_default="")  # never served
+    # [{"size": "small", "format": "webp", "width": 320, "height": 400, "key": "...", "bytes": 1234}, ...]
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 10:07:09.889271
+Create Date: 2026-11-25 10:14:21.031072
 """
 
 from __future__ import annotations
@@ -106,7 +106,12 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('width', sa.Integer(), nullable=False),
     sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('blurhash', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('original_key', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('variants', sa.JSON(), nullable=False),
     sa.Column('created_at', social_core.db.UTCDateTime(), nullable=False),
+    sa.Column('deleted_at', social_core.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
