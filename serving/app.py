@@ -11,6 +11,7 @@ from serving import errors
 from serving.resources import open_redis
 from serving.routes import ROUTERS
 from serving.settings import Settings
+from social_core.clock import utcnow
 from social_core.db import make_engine, make_sessionmaker
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.redis = open_redis(settings.redis_url)
+    app.state.clock = utcnow
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -15,6 +16,15 @@ from social_core.models import Post, User
 from social_core.pagination import MAX_LIMIT
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def get_now(request: Request) -> datetime:
+    """The request's notion of now; tests replace `app.state.clock` to move time."""
+    now: datetime = request.app.state.clock()
+    return now
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 def get_session(request: Request) -> Iterator[Session]:

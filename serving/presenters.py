@@ -13,6 +13,11 @@ from social_core import engagement, graph, posts
 from social_core.models import Post, User
 
 
+def media_url(media_id: int, size: str, fmt: str) -> str:
+    """The public URL of one variant; served by serving/routes/media.py with immutable caching."""
+    return f"/media/{media_id}_{size}.{fmt}"
+
+
 def user_public(session: Session, user: User, viewer: User | None) -> UserPublic:
     public = UserPublic.model_validate(user)
     if viewer is not None:
