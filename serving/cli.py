@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, server
+from serving.commands import demo, evaluate, server
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.command()(server.init)
 app.command()(server.serve)
 app.command()(demo.demo)
+app.command()(evaluate.evaluate)
 
 
 def main() -> None:

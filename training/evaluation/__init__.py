@@ -1,0 +1,1 @@
+"""Offline evaluation: a fixed leave-last-out split, ranking metrics and baseline recommenders."""
