@@ -56,14 +56,24 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
+    """A private database on the DATABASE_URL server for this test session, dropped afterwards.
+
+    Private, so that two test runs on one server (CI and a developer, parallel workers) never
+    truncate each other's tables.
+    """
     need_service("postgres", bool(POSTGRES_URL))
-    engine = make_engine(_sqlalchemy_url(POSTGRES_URL or ""))
-    with engine.begin() as connection:  # start from nothing: earlier runs may have left tables
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+    server = make_engine(_sqlalchemy_url(POSTGRES_URL or ""), isolation_level="AUTOCOMMIT")
+    name = f"pixelrank_test_{os.getpid()}"
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine = make_engine(server.url.set(database=name).render_as_string(hide_password=False))
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    server.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
