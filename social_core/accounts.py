@@ -79,9 +79,12 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
         .join(AuthToken, AuthToken.user_id == User.id)
         .where(AuthToken.token_hash == _digest(token))
     ).first()
-    if row is None or row.AuthToken.revoked_at is not None or row.AuthToken.expires_at <= (now or utcnow()):
+    if row is None:
         raise Unauthenticated("invalid or expired token")
-    return row.User
+    user, token_row = row.tuple()
+    if token_row.revoked_at is not None or token_row.expires_at <= (now or utcnow()):
+        raise Unauthenticated("invalid or expired token")
+    return user
 
 
 def logout(session: Session, token: str, *, now: datetime | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from social_core import outbox
@@ -19,7 +19,7 @@ MAX_COMMENT = 2200
 
 
 def like(session: Session, user: User, post: Post, *, now: datetime | None = None) -> int:
-    return _mark(session, Like.__table__, Post.like_count, "like", user, post, now)
+    return _mark(session, Like, Post.like_count, "like", user, post, now)
 
 
 def unlike(session: Session, user: User, post: Post, *, now: datetime | None = None) -> int:
@@ -27,7 +27,7 @@ def unlike(session: Session, user: User, post: Post, *, now: datetime | None = N
 
 
 def save(session: Session, user: User, post: Post, *, now: datetime | None = None) -> int:
-    return _mark(session, Save.__table__, Post.save_count, "save", user, post, now)
+    return _mark(session, Save, Post.save_count, "save", user, post, now)
 
 
 def unsave(session: Session, user: User, post: Post, *, now: datetime | None = None) -> int:
@@ -35,7 +35,7 @@ def unsave(session: Session, user: User, post: Post, *, now: datetime | None = N
 
 
 def hide(session: Session, user: User, post: Post, *, now: datetime | None = None) -> None:
-    """"See less": the post leaves this user's feed and its author is down-ranked for them."""
+    """ "See less": the post leaves this user's feed and its author is down-ranked for them."""
     now = now or utcnow()
     values = {"user_id": user.id, "post_id": post.id, "author_id": post.author_id, "created_at": now}
     if insert_ignore(session, Hide.__table__, values):
@@ -58,8 +58,15 @@ def add_comment(session: Session, user: User, post: Post, body: str, *, now: dat
     comment = Comment(id=next_id(), post_id=post.id, author_id=user.id, text=body, created_at=now)
     session.add(comment)
     session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
-    outbox.emit(session, "comment", actor_id=user.id, post_id=post.id, target_id=post.author_id,
-                payload={"comment_id": comment.id, "length": len(body)}, now=now)
+    outbox.emit(
+        session,
+        "comment",
+        actor_id=user.id,
+        post_id=post.id,
+        target_id=post.author_id,
+        payload={"comment_id": comment.id, "length": len(body)},
+        now=now,
+    )
     session.commit()
     return comment
 
@@ -74,8 +81,15 @@ def delete_comment(session: Session, user: User, post: Post, comment_id: int, *,
         raise Forbidden("only the comment's author or the post's owner can delete it")
     comment.deleted_at = now
     session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count - 1))
-    outbox.emit(session, "comment_deleted", actor_id=user.id, post_id=post.id, target_id=comment.author_id,
-                payload={"comment_id": comment.id}, now=now)
+    outbox.emit(
+        session,
+        "comment_deleted",
+        actor_id=user.id,
+        post_id=post.id,
+        target_id=comment.author_id,
+        payload={"comment_id": comment.id},
+        now=now,
+    )
     session.commit()
 
 
@@ -98,11 +112,16 @@ def comments(session: Session, post: Post, *, limit: int, cursor: str | None) ->
 
 
 def _mark(
-    session: Session, table: Table, counter: InstrumentedAttribute[int], kind: str,
-    user: User, post: Post, now: datetime | None,
+    session: Session,
+    model: type[Like] | type[Save],
+    counter: InstrumentedAttribute[int],
+    kind: str,
+    user: User,
+    post: Post,
+    now: datetime | None,
 ) -> int:
     now = now or utcnow()
-    if insert_ignore(session, table, {"user_id": user.id, "post_id": post.id, "created_at": now}):
+    if insert_ignore(session, model.__table__, {"user_id": user.id, "post_id": post.id, "created_at": now}):
         session.execute(update(Post).where(Post.id == post.id).values({counter: counter + 1}))
         outbox.emit(session, kind, actor_id=user.id, post_id=post.id, target_id=post.author_id, now=now)
         session.commit()
@@ -110,8 +129,13 @@ def _mark(
 
 
 def _unmark(
-    session: Session, model: type[Like] | type[Save], counter: InstrumentedAttribute[int], kind: str,
-    user: User, post: Post, now: datetime | None,
+    session: Session,
+    model: type[Like] | type[Save],
+    counter: InstrumentedAttribute[int],
+    kind: str,
+    user: User,
+    post: Post,
+    now: datetime | None,
 ) -> int:
     removed = session.execute(delete(model).where(model.user_id == user.id, model.post_id == post.id))
     if removed.rowcount:  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from social_core import outbox
 from social_core.clock import utcnow
+from social_core.db import insert_ignore
 from social_core.errors import Invalid, NotFound
 from social_core.models import Block, Follow, FollowRequest, User
-from social_core.db import insert_ignore
 from social_core.pagination import Page, decode_cursor, encode_cursor
 from social_core.visibility import blocked_either_way
 
@@ -53,7 +53,9 @@ def unfollow(session: Session, actor: User, target: User, *, now: datetime | Non
     session.commit()
 
 
-def pending_requests(session: Session, owner: User, *, limit: int, cursor: str | None) -> Page[tuple[FollowRequest, User]]:
+def pending_requests(
+    session: Session, owner: User, *, limit: int, cursor: str | None
+) -> Page[tuple[FollowRequest, User]]:
     query = (
         select(FollowRequest, User)
         .join(User, User.id == FollowRequest.requester_id)
@@ -70,7 +72,9 @@ def pending_requests(session: Session, owner: User, *, limit: int, cursor: str |
     return Page(rows, encode_cursor(rows[-1][0].id) if more else None)
 
 
-def answer_request(session: Session, owner: User, request_id: int, *, approve: bool, now: datetime | None = None) -> None:
+def answer_request(
+    session: Session, owner: User, request_id: int, *, approve: bool, now: datetime | None = None
+) -> None:
     now = now or utcnow()
     request = session.get(FollowRequest, request_id)
     if request is None or request.target_id != owner.id:
@@ -90,7 +94,9 @@ def block(session: Session, actor: User, target: User, *, now: datetime | None =
     now = now or utcnow()
     if actor.id == target.id:
         raise Invalid("you cannot block yourself")
-    if not insert_ignore(session, Block.__table__, {"blocker_id": actor.id, "blocked_id": target.id, "created_at": now}):
+    if not insert_ignore(
+        session, Block.__table__, {"blocker_id": actor.id, "blocked_id": target.id, "created_at": now}
+    ):
         return
     for a, b in ((actor.id, target.id), (target.id, actor.id)):
         _remove_follow(session, a, b)

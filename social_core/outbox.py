@@ -39,9 +39,7 @@ def emit(
     return event
 
 
-def fetch_unprocessed(
-    session: Session, *, limit: int = 500, types: Sequence[str] | None = None
-) -> list[Event]:
+def fetch_unprocessed(session: Session, *, limit: int = 500, types: Sequence[str] | None = None) -> list[Event]:
     query = select(Event).where(Event.processed_at.is_(None)).order_by(Event.id).limit(limit)
     if types:
         query = query.where(Event.type.in_(types))
@@ -53,9 +51,7 @@ def mark_processed(session: Session, event_ids: Sequence[int], *, now: datetime 
     if not event_ids:
         return 0
     result = session.execute(
-        update(Event)
-        .where(Event.id.in_(event_ids), Event.processed_at.is_(None))
-        .values(processed_at=now or utcnow())
+        update(Event).where(Event.id.in_(event_ids), Event.processed_at.is_(None)).values(processed_at=now or utcnow())
     )
     session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -46,10 +46,15 @@ def create_post(
     if mentioned:
         session.execute(insert(PostMention), [{"post_id": post.id, "user_id": uid} for uid in mentioned])
     session.execute(update(User).where(User.id == author.id).values(posts_count=User.posts_count + 1))
-    payload = {"hashtags": tags, "mentions": mentioned, "media_ids": list(new.media_ids),
-               "caption_length": len(new.caption)}
-    outbox.emit(session, "post_created", actor_id=author.id, post_id=post.id, target_id=author.id,
-                payload=payload, now=now)
+    payload = {
+        "hashtags": tags,
+        "mentions": mentioned,
+        "media_ids": list(new.media_ids),
+        "caption_length": len(new.caption),
+    }
+    outbox.emit(
+        session, "post_created", actor_id=author.id, post_id=post.id, target_id=author.id, payload=payload, now=now
+    )
     session.commit()
     return post
 
@@ -89,7 +94,9 @@ def post_details(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[l
     media = select(PostMedia.post_id, PostMedia.media_id).where(PostMedia.post_id.in_(post_ids))
     for post_id, media_id in session.execute(media.order_by(PostMedia.post_id, PostMedia.position)):
         details[post_id][0].append(media_id)
-    for post_id, tag in session.execute(select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids))):
+    for post_id, tag in session.execute(
+        select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids))
+    ):
         details[post_id][1].append(tag)
     return details
 

@@ -58,6 +58,9 @@ def visible_post(session: Session, viewer_id: int | None, post_id: int) -> Post:
     row = session.execute(
         select(Post, User).join(User, User.id == Post.author_id).where(Post.id == post_id, Post.deleted_at.is_(None))
     ).first()
-    if row is None or not can_see_content(session, viewer_id, row.User):
+    if row is None:
         raise NotFound("post not found")
-    return row.Post
+    post, author = row.tuple()
+    if not can_see_content(session, viewer_id, author):
+        raise NotFound("post not found")
+    return post

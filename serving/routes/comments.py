@@ -14,8 +14,11 @@ router = APIRouter(prefix="/v1/posts/{post_id}/comments", tags=["comments"])
 
 def _public(comment: Comment, author: User) -> CommentPublic:
     return CommentPublic(
-        id=comment.id, post_id=comment.post_id, author=UserSummary.model_validate(author),
-        text=comment.text, created_at=comment.created_at,
+        id=comment.id,
+        post_id=comment.post_id,
+        author=UserSummary.model_validate(author),
+        text=comment.text,
+        created_at=comment.created_at,
     )
 
 
@@ -25,7 +28,9 @@ def add_comment(body: CommentCreate, post: VisiblePost, me: CurrentUser, session
 
 
 @router.get("")
-def list_comments(post: VisiblePost, session: SessionDep, limit: Limit = 20, cursor: Cursor = None) -> Page[CommentPublic]:
+def list_comments(
+    post: VisiblePost, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[CommentPublic]:
     """Oldest first."""
     page = engagement.comments(session, post, limit=limit, cursor=cursor)
     return Page(items=[_public(comment, author) for comment, author in page.items], next_cursor=page.next_cursor)

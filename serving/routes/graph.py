@@ -24,7 +24,9 @@ def unfollow(user: VisibleUser, me: CurrentUser, session: SessionDep) -> FollowS
 
 
 @router.get("/follow-requests")
-def follow_requests(me: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None) -> Page[FollowRequestPublic]:
+def follow_requests(
+    me: CurrentUser, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[FollowRequestPublic]:
     """Pending requests to follow you, newest first."""
     page = graph.pending_requests(session, me, limit=limit, cursor=cursor)
     items = [

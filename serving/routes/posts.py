@@ -50,5 +50,5 @@ def unsave(post: VisiblePost, me: CurrentUser, session: SessionDep) -> SaveState
 
 @router.post("/{post_id}/hide", status_code=status.HTTP_204_NO_CONTENT)
 def hide(post: VisiblePost, me: CurrentUser, session: SessionDep) -> None:
-    """"See less": hides this post from your feed and shows you less from its author."""
+    """ "See less": hides this post from your feed and shows you less from its author."""
     engagement.hide(session, me, post)

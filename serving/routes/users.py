@@ -27,18 +27,24 @@ def update_user(body: UserUpdate, user: VisibleUser, me: CurrentUser, session: S
 
 
 @router.get("/{username}/posts")
-def list_posts(owner: ContentOwner, viewer: Viewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None) -> Page[PostPublic]:
+def list_posts(
+    owner: ContentOwner, viewer: Viewer, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[PostPublic]:
     page = posts.user_posts(session, owner, limit=limit, cursor=cursor)
     return Page(items=posts_public(session, page.items, viewer), next_cursor=page.next_cursor)
 
 
 @router.get("/{username}/followers")
-def list_followers(owner: ContentOwner, session: SessionDep, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def list_followers(
+    owner: ContentOwner, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[UserSummary]:
     page = graph.followers(session, owner, limit=limit, cursor=cursor)
     return Page(items=[UserSummary.model_validate(u) for u in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{username}/following")
-def list_following(owner: ContentOwner, session: SessionDep, limit: Limit = 20, cursor: Cursor = None) -> Page[UserSummary]:
+def list_following(
+    owner: ContentOwner, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> Page[UserSummary]:
     page = graph.following(session, owner, limit=limit, cursor=cursor)
     return Page(items=[UserSummary.model_validate(u) for u in page.items], next_cursor=page.next_cursor)

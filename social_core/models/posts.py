@@ -65,7 +65,7 @@ class Save(Base):
 
 
 class Hide(Base):
-    """"See less": the post leaves the user's feed and its author is down-weighted."""
+    """ "See less": the post leaves the user's feed and its author is down-weighted."""
 
     __tablename__ = "hides"
     __table_args__ = (Index("ix_hides_user_author", "user_id", "author_id"),)

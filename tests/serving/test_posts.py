@@ -30,7 +30,9 @@ def test_create_rejects_bad_input(api: Api) -> None:
     assert alice.post("/v1/posts", json={"caption": "x", "media_ids": [1]}).status_code == 422
     assert alice.post("/v1/posts", json={"caption": "x", "media_ids": list(range(11))}).status_code == 422
     assert alice.post("/v1/posts", json={"caption": 5}).status_code == 422
-    assert alice.post("/v1/posts", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        alice.post("/v1/posts", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    )
     assert alice.get("/v1/posts/999").status_code == 404
     assert alice.get("/v1/posts/not-a-number").status_code == 422
 

@@ -27,7 +27,9 @@ def _in_parallel(engine: Engine, jobs: list[Callable[[Session], object]]) -> Non
         list(pool.map(run, jobs))
 
 
-def test_concurrent_likes_and_follows_keep_counts(engine: Engine, session: Session, make_user: Callable[..., User]) -> None:
+def test_concurrent_likes_and_follows_keep_counts(
+    engine: Engine, session: Session, make_user: Callable[..., User]
+) -> None:
     star = make_user("star")
     fans = [make_user(f"fan{i}") for i in range(WORKERS)]
     post = posts.create_post(session, star, posts.NewPost(caption="hello"))
@@ -48,7 +50,9 @@ def test_concurrent_likes_and_follows_keep_counts(engine: Engine, session: Sessi
     assert session.scalar(select(func.count()).select_from(Like)) == WORKERS
 
 
-def test_the_same_like_twenty_times_at_once_counts_once(engine: Engine, session: Session, make_user: Callable[..., User]) -> None:
+def test_the_same_like_twenty_times_at_once_counts_once(
+    engine: Engine, session: Session, make_user: Callable[..., User]
+) -> None:
     star, fan = make_user("star"), make_user("fan")
     post = posts.create_post(session, star, posts.NewPost(caption="hello"))
 
@@ -61,7 +65,9 @@ def test_the_same_like_twenty_times_at_once_counts_once(engine: Engine, session:
     assert session.scalar(select(func.count()).where(Event.type == "like")) == 1
 
 
-def test_mutual_follows_at_once_do_not_deadlock(engine: Engine, session: Session, make_user: Callable[..., User]) -> None:
+def test_mutual_follows_at_once_do_not_deadlock(
+    engine: Engine, session: Session, make_user: Callable[..., User]
+) -> None:
     users = [make_user(f"u{i}") for i in range(5)]
     pairs = [(a.id, b.id) for a in users for b in users if a.id != b.id]
 
