@@ -81,7 +81,7 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
     ).first()
     if row is None:
         raise Unauthenticated("invalid or expired token")
-    user, token_row = row.tuple()
+    user, token_row = row
     if token_row.revoked_at is not None or token_row.expires_at <= (now or utcnow()):
         raise Unauthenticated("invalid or expired token")
     return user

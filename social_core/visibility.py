@@ -60,7 +60,7 @@ def visible_post(session: Session, viewer_id: int | None, post_id: int) -> Post:
     ).first()
     if row is None:
         raise NotFound("post not found")
-    post, author = row.tuple()
+    post, author = row
     if not can_see_content(session, viewer_id, author):
         raise NotFound("post not found")
     return post
