@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from serving import errors
 from serving.resources import open_redis
-from serving.routes import ROUTERS
+from serving.routes import ROUTERS, web
 from serving.settings import Settings
 from social_core.clock import utcnow
 from social_core.db import make_engine, make_sessionmaker
@@ -39,4 +39,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/app", web.static, name="web")
     return app

@@ -24,3 +24,11 @@ def test_readiness_checks_a_configured_redis(settings: Settings) -> None:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["redis"].startswith("error")
+
+
+def test_web_client_is_served(client: TestClient) -> None:
+    assert client.get("/", follow_redirects=False).headers["location"] == "/app/"
+    page = client.get("/app/")
+    assert page.status_code == 200
+    assert "<title>pixelrank</title>" in page.text
+    assert "async function api(" in client.get("/app/app.js").text
