@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, evaluate, server
+from serving.commands import demo, evaluate, importing, server
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.command()(server.init)
 app.command()(server.serve)
 app.command()(demo.demo)
 app.command()(evaluate.evaluate)
+app.command("import")(importing.import_)
 
 
 def main() -> None:

@@ -1,6 +1,9 @@
 """64-bit time-sortable ids (Snowflake layout), so cursors and range partitioning work on ids alone.
 
-| 41 bits: ms since EPOCH | 10 bits: node | 12 bits: sequence |
+| 0 | 42 bits: ms since the Unix epoch | 10 bits: node | 11 bits: sequence |
+
+The Unix epoch (not a recent custom one) keeps ids positive for imported history back to 1970;
+42 bits of milliseconds last until 2109, and 2,048 ids per millisecond per node is plenty.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ import threading
 import time
 from datetime import UTC, datetime
 
-EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+EPOCH_MS = 0  # 1970-01-01T00:00:00Z
+TIME_BITS = 42
 NODE_BITS = 10
-SEQUENCE_BITS = 12
+SEQUENCE_BITS = 11
 MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1
 
 

@@ -27,17 +27,17 @@ def load_interactions(path: Path, data_format: DataFormat = "csv") -> pd.DataFra
     """Read ``path`` and return the canonical interactions frame, or raise `DatasetError`."""
     if data_format not in FORMATS:
         raise DatasetError(f"unknown format {data_format!r}; expected one of {', '.join(FORMATS)}")
-    raw = _read_csv(path)
+    raw = read_csv_file(path)
     if data_format == "movielens":
-        _require(raw, tuple(MOVIELENS_COLUMNS), path)
+        require_columns(raw, tuple(MOVIELENS_COLUMNS), path)
         raw = raw.rename(columns=MOVIELENS_COLUMNS)
-    _require(raw, REQUIRED_COLUMNS, path)
+    require_columns(raw, REQUIRED_COLUMNS, path)
     return to_canonical(raw, source=str(path))
 
 
 def to_canonical(raw: pd.DataFrame, source: str = "interactions") -> pd.DataFrame:
     """Validate and normalise a frame that already has the canonical column names."""
-    _require(raw, REQUIRED_COLUMNS, source)
+    require_columns(raw, REQUIRED_COLUMNS, source)
     if raw.empty:
         raise DatasetError(f"{source}: no interactions (the file has a header but no rows)")
     columns = [*REQUIRED_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in raw.columns)]
@@ -73,7 +73,8 @@ def parse_timestamps(values: pd.Series, source: str = "interactions") -> pd.Seri
         ) from None
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """Read a CSV file, turning every way it can fail into one-line `DatasetError`s."""
     if not path.is_file():
         raise DatasetError(f"{path}: no such file")
     try:
@@ -85,7 +86,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DatasetError(f"{path}: not a readable CSV ({first_line})") from None
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], source: object) -> None:
+def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], source: object) -> None:
+    """Raise `DatasetError` naming the missing ones of `columns` (and the columns found)."""
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         found = ", ".join(map(str, frame.columns)) or "none"
