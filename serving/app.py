@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from serving import errors
+from serving.realtime import Hub, make_broker
 from serving.resources import open_redis
 from serving.routes import ROUTERS, web
 from serving.settings import Settings
 from social_core.clock import utcnow
+from social_core.media import make_store
 from social_core.db import make_engine, make_sessionmaker
 
 
@@ -21,7 +23,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.broker.start(app.state.hub.deliver)  # this process's live-event listener
         yield
+        await app.state.broker.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -36,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(engine)
     app.state.redis = open_redis(settings.redis_url)
     app.state.clock = utcnow
+    app.state.store = make_store(settings.media_store_config)
+    app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)
+    app.state.hub = Hub()
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

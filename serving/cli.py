@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, evaluate, importing, server
+from serving.commands import demo, evaluate, importing, server, stories
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command()(server.serve)
 app.command()(demo.demo)
 app.command()(evaluate.evaluate)
 app.command("import")(importing.import_)
+app.add_typer(stories.app)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from social_core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
+from social_core.media import MediaRejected, TooLarge
 
 STATUS: dict[type[DomainError], int] = {
     Unauthenticated: 401,
@@ -22,5 +23,11 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
 
 
+async def _media_rejected(request: Request, error: Exception) -> JSONResponse:
+    status = 413 if isinstance(error, TooLarge) else 422
+    return JSONResponse({"detail": str(error)}, status_code=status)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(MediaRejected, _media_rejected)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from social_core.media import StoreConfig
 
 
 class Settings(BaseSettings):
@@ -26,7 +29,39 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `pixelrank serve` binds.")
     workers: int = Field(1, description="Worker processes of `pixelrank serve`.")
     log_level: str = Field("info", description="Log level of the API and the CLI.")
-    min_post_media: int = Field(0, description="Fewest media a post must carry.")
+    min_post_media: int = Field(1, description="Fewest media a post must carry (upload them first).")
+    max_image_bytes: int = Field(20_000_000, description="Largest image upload, in bytes (413 above).")
+    max_video_bytes: int = Field(100_000_000, description="Largest video upload, in bytes (413 above).")
+    max_video_seconds: float = Field(60.0, description="Longest video a post may carry (stories: 15 s).")
+    media_avif: bool = Field(True, description="Also encode AVIF variants where Pillow can (slower uploads).")
+    media_store: Literal["local", "s3"] = Field(
+        "local", description="Object store for media: a folder under PIXELRANK_HOME, or an S3-compatible bucket."
+    )
+    s3_bucket: str = Field("", description="Bucket of the S3 media store.")
+    s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, R2); unset: AWS.")
+    s3_region: str | None = Field(None, description="Region of the S3 media store.")
+    story_tray_ttl_s: int = Field(
+        30,
+        description="Seconds a viewer's story tray stays cached in Redis (0: no caching); bounds how late a "
+        "followee's new story appears.",
+    )
+    story_retention_hours: float = Field(
+        24.0, description="Hours after a story expires before `pixelrank stories cleanup` deletes its media."
+    )
+    realtime_channel: str = Field(
+        "pixelrank:realtime", description="Redis pub/sub channel carrying live events between server processes."
+    )
+
+    @property
+    def media_store_config(self) -> StoreConfig:
+        # S3 credentials come from boto3's own chain (AWS_ACCESS_KEY_ID, ...), never from here.
+        return StoreConfig(
+            type=self.media_store,
+            root=self.home / "media",
+            bucket=self.s3_bucket,
+            endpoint_url=self.s3_endpoint_url,
+            region=self.s3_region,
+        )
 
     @property
     def db_url(self) -> str:

@@ -1,5 +1,17 @@
 """One router per resource; `ROUTERS` is what the app mounts."""
 
-from serving.routes import auth, comments, graph, health, posts, users, web
+from serving.routes import auth, comments, graph, health, media, posts, realtime, stories, threads, users, web
 
-ROUTERS = [health.router, auth.router, users.router, graph.router, posts.router, comments.router, web.router]
+ROUTERS = [
+    health.router,
+    auth.router,
+    users.router,
+    graph.router,
+    media.router,
+    posts.router,
+    comments.router,
+    stories.router,
+    threads.router,
+    realtime.router,
+    web.router,
+]

@@ -5,21 +5,25 @@ from fastapi import APIRouter, status
 from serving.deps import CurrentUser, Cursor, Limit, SessionDep, VisibleUser
 from serving.schemas.common import Page
 from serving.schemas.users import FollowRequestPublic, FollowState, UserSummary
+from serving.tray_cache import TrayCacheDep
 from social_core import accounts, graph
 
 router = APIRouter(prefix="/v1", tags=["graph"])
 
 
 @router.post("/users/{username}/follow")
-def follow(user: VisibleUser, me: CurrentUser, session: SessionDep) -> FollowState:
+def follow(user: VisibleUser, me: CurrentUser, session: SessionDep, trays: TrayCacheDep) -> FollowState:
     """Follow; for a private account this sends a request (`status: requested`). Idempotent."""
-    return FollowState(status=graph.follow(session, me, user).value)
+    state = graph.follow(session, me, user)
+    trays.invalidate(me.id)
+    return FollowState(status=state.value)
 
 
 @router.delete("/users/{username}/follow")
-def unfollow(user: VisibleUser, me: CurrentUser, session: SessionDep) -> FollowState:
+def unfollow(user: VisibleUser, me: CurrentUser, session: SessionDep, trays: TrayCacheDep) -> FollowState:
     """Unfollow, or withdraw a pending request. Idempotent."""
     graph.unfollow(session, me, user)
+    trays.invalidate(me.id)
     return FollowState(status="none")
 
 
@@ -47,9 +51,10 @@ def deny(request_id: int, me: CurrentUser, session: SessionDep) -> None:
 
 
 @router.post("/users/{username}/block", status_code=status.HTTP_204_NO_CONTENT)
-def block(user: VisibleUser, me: CurrentUser, session: SessionDep) -> None:
+def block(user: VisibleUser, me: CurrentUser, session: SessionDep, trays: TrayCacheDep) -> None:
     """Block: removes follows both ways; neither can see, follow, like, comment on or message the other."""
     graph.block(session, me, user)
+    trays.invalidate(me.id, user.id)
 
 
 @router.delete("/users/{username}/block", status_code=status.HTTP_204_NO_CONTENT)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from serving.schemas.attachments import MediaAttachment
 from serving.schemas.common import IdStr, Schema
 from serving.schemas.users import UserSummary
 
@@ -19,7 +20,7 @@ class PostPublic(Schema):
     author: UserSummary
     caption: str
     hashtags: list[str]
-    media_ids: list[IdStr]
+    media: list[MediaAttachment]
     location: str | None
     like_count: int
     comment_count: int

@@ -3,10 +3,11 @@ const state = { token: localStorage.getItem("token"), me: localStorage.getItem("
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-async function api(path, { method = "GET", body, form } = {}) {
+async function api(path, { method = "GET", body, form, multipart } = {}) {
   const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
   let payload;
-  if (form) payload = new URLSearchParams(form);
+  if (multipart) { payload = new FormData(); payload.append("file", multipart.get("file")); }
+  else if (form) payload = new URLSearchParams(form);
   else if (body !== undefined) { payload = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
   const response = await fetch(path, { method, headers, body: payload });
   if (response.status === 401 && state.token) logout();
@@ -16,7 +17,8 @@ async function api(path, { method = "GET", body, form } = {}) {
 }
 
 function postHtml(post) {
-  const media = (post.media ?? []).map((m) => `<img alt="" src="${esc(m.urls?.medium?.webp ?? m.urls?.medium?.jpeg ?? "")}">`).join("");
+  const pick = (m) => m.variants.find((v) => v.size === "medium" && v.format === "webp") ?? m.variants[0];
+  const media = (post.media ?? []).map((m) => `<img alt="" width="${m.width}" height="${m.height}" src="${esc(pick(m)?.url ?? "")}">`).join("");
   return `<article class="post" data-id="${esc(post.id)}">
     <div><a href="#/u/${esc(post.author.username)}"><b>@${esc(post.author.username)}</b></a>
       <span class="meta">${new Date(post.created_at).toLocaleString()}</span></div>
@@ -36,7 +38,8 @@ async function showUser(username) {
   const user = await api(`/v1/users/${encodeURIComponent(username)}`);
   const own = user.relation === "self";
   const follow = own ? "" : `<button id="follow">${user.relation === "none" ? "Follow" : "Unfollow"}</button>`;
-  const composer = own ? `<form id="compose"><textarea name="caption" placeholder="Caption with #hashtags"></textarea><button>Post</button></form>` : "";
+  const composer = own ? `<form id="compose"><input type="file" name="file" accept="image/*,video/mp4,video/quicktime" required>
+    <textarea name="caption" placeholder="Caption with #hashtags"></textarea><button>Post</button></form>` : "";
   $("view").innerHTML = `<h2>@${esc(user.username)}</h2><p>${esc(user.bio)}</p>
     <p class="meta">${user.posts_count} posts · ${user.followers_count} followers · ${user.following_count} following</p>
     ${follow}${composer}<div id="posts"></div>`;
@@ -46,8 +49,12 @@ async function showUser(username) {
   });
   $("compose")?.addEventListener("submit", async (event) => {
     event.preventDefault();
-    await api("/v1/posts", { method: "POST", body: { caption: new FormData(event.target).get("caption") } });
-    route();
+    const form = new FormData(event.target);
+    try {
+      const media = await api("/v1/media", { method: "POST", multipart: form });
+      await api("/v1/posts", { method: "POST", body: { caption: form.get("caption"), media_ids: [media.id] } });
+      route();
+    } catch (error) { $("error").textContent = error.message; }
   });
   try {
     const page = await api(`/v1/users/${encodeURIComponent(username)}/posts`);

@@ -59,6 +59,7 @@ class StoredMedia:
 
     original_key: str
     variants: list[dict[str, Any]]  # {"size", "format", "width", "height", "key", "bytes"}
+    new_keys: list[str] = field(default_factory=list)  # written by this call: undo with store.delete
 
 
 def process_upload(
@@ -86,14 +87,18 @@ def process_upload(
 
 
 def store_media(store: ObjectStore, media: ProcessedMedia) -> StoredMedia:
-    """Write the original and every variant under content-addressed keys (idempotent)."""
-    original_key = content_key(media.original, ORIGINAL_EXTENSIONS[media.content_type])
-    store.put(original_key, media.original, media.content_type)
+    """Write the original and every variant under content-addressed keys (idempotent).
+
+    Keys are shared by identical bytes, so only keys this call created are reported in `new_keys`;
+    if a write fails, those are deleted again before the error propagates.
+    """
+    objects = {
+        content_key(media.original, ORIGINAL_EXTENSIONS[media.content_type]): (media.original, media.content_type)
+    }
     rows: list[dict[str, Any]] = []
     for variant in media.variants:
         key = content_key(variant.data, variant.extension)
-        if not any(row["key"] == key for row in rows):  # small uploads share bytes between sizes
-            store.put(key, variant.data, variant.content_type)
+        objects.setdefault(key, (variant.data, variant.content_type))  # small uploads share bytes between sizes
         rows.append(
             {
                 "size": variant.size,
@@ -104,4 +109,14 @@ def store_media(store: ObjectStore, media: ProcessedMedia) -> StoredMedia:
                 "bytes": len(variant.data),
             }
         )
-    return StoredMedia(original_key, rows)
+    new_keys: list[str] = []
+    try:
+        for key, (data, content_type) in objects.items():
+            if not store.exists(key):
+                store.put(key, data, content_type)
+                new_keys.append(key)
+    except BaseException:
+        for key in new_keys:
+            store.delete(key)
+        raise
+    return StoredMedia(next(iter(objects)), rows, new_keys)

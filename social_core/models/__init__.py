@@ -3,8 +3,10 @@
 from social_core.models.accounts import AuthToken, User
 from social_core.models.graph import Block, Follow, FollowRequest
 from social_core.models.media import Media
+from social_core.models.messages import Message, Thread, ThreadParticipant
 from social_core.models.outbox import Event
 from social_core.models.posts import Comment, Hide, Like, Post, PostHashtag, PostMedia, PostMention, Save
+from social_core.models.stories import Story, StoryView
 
 __all__ = [
     "AuthToken",
@@ -16,10 +18,15 @@ __all__ = [
     "Hide",
     "Like",
     "Media",
+    "Message",
     "Post",
     "PostHashtag",
     "PostMedia",
     "PostMention",
     "Save",
+    "Story",
+    "StoryView",
+    "Thread",
+    "ThreadParticipant",
     "User",
 ]

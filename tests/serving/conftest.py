@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from serving.app import create_app
 from serving.settings import Settings
@@ -15,7 +18,7 @@ from serving.settings import Settings
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=db_url, redis_url=None)
+    return Settings(home=tmp_path / "home", database_url=db_url, redis_url=None, media_avif=False)
 
 
 @pytest.fixture
@@ -48,10 +51,24 @@ class Api:
     def as_(self, username: str) -> _As:
         return _As(self.client, self.auth(username))
 
-    def post(self, username: str, caption: str = "hello #world") -> str:
-        response = self.as_(username).post("/v1/posts", json={"caption": caption})
+    def upload(self, username: str, data: bytes | None = None) -> str:
+        files = {"file": ("photo.jpg", data or tiny_jpeg(), "image/jpeg")}
+        response = self.as_(username).post("/v1/media", files=files)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+    def post(self, username: str, caption: str = "hello #world") -> str:
+        body = {"caption": caption, "media_ids": [self.upload(username)]}
+        response = self.as_(username).post("/v1/posts", json=body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+
+@functools.cache
+def tiny_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((48, 60)).convert("RGB").save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 class _As:

@@ -8,14 +8,21 @@ from tests.serving.conftest import Api
 def test_create_get_delete(client: TestClient, api: Api) -> None:
     api.signup("alice")
     api.signup("bob")
+    media_id = api.upload("alice")
+    caption = "Sunset #Beach #travel with @bob and @nobody"
     created = api.as_("alice").post(
-        "/v1/posts", json={"caption": "Sunset #Beach #travel with @bob and @nobody", "location": "Lisbon"}
+        "/v1/posts", json={"caption": caption, "location": "Lisbon", "media_ids": [media_id]}
     )
     assert created.status_code == 201
     post = created.json()
     assert isinstance(post["id"], str)
     assert post["hashtags"] == ["beach", "travel"]
     assert (post["author"]["username"], post["location"], post["like_count"]) == ("alice", "Lisbon", 0)
+    assert [m["id"] for m in post["media"]] == [media_id]
+    assert {(v["size"], v["format"]) for v in post["media"][0]["variants"]} >= {
+        ("thumbnail", "jpeg"),
+        ("large", "webp"),
+    }
     assert client.get(f"/v1/posts/{post['id']}").json()["caption"] == post["caption"]
     assert api.as_("bob").delete(f"/v1/posts/{post['id']}").status_code == 403
     assert api.as_("alice").delete(f"/v1/posts/{post['id']}").status_code == 204
@@ -26,8 +33,16 @@ def test_create_get_delete(client: TestClient, api: Api) -> None:
 def test_create_rejects_bad_input(api: Api) -> None:
     api.signup("alice")
     alice = api.as_("alice")
-    assert alice.post("/v1/posts", json={"caption": "x" * 2201}).status_code == 422
+    media_id = api.upload("alice")
+    assert alice.post("/v1/posts", json={"caption": "x" * 2201, "media_ids": [media_id]}).status_code == 422
+    no_media = alice.post("/v1/posts", json={"caption": "x"})
+    assert (no_media.status_code, no_media.json()["detail"]) == (422, "a post takes 1 to 10 media")
     assert alice.post("/v1/posts", json={"caption": "x", "media_ids": [1]}).status_code == 422
+    api.signup("bob")
+    bobs = api.upload("bob")
+    assert alice.post("/v1/posts", json={"media_ids": [bobs]}).json()["detail"].startswith("media must be your own")
+    assert alice.post("/v1/posts", json={"media_ids": [media_id]}).status_code == 201
+    assert alice.post("/v1/posts", json={"media_ids": [media_id]}).status_code == 422  # already used
     assert alice.post("/v1/posts", json={"caption": "x", "media_ids": list(range(11))}).status_code == 422
     assert alice.post("/v1/posts", json={"caption": 5}).status_code == 422
     assert (
