@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, evaluate, importing, server, stories
+from serving.commands import demo, evaluate, importing, seed, server, simulate, stories
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app.command()(demo.demo)
 app.command()(evaluate.evaluate)
 app.command("import")(importing.import_)
 app.add_typer(stories.app)
+app.command()(seed.seed)
+app.command()(simulate.simulate)
 
 
 def main() -> None:

@@ -2,42 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serving.commands import server
+from serving.commands import seed, server, simulate
 from serving.settings import Settings
-from social_core import accounts, engagement, graph, posts
+from social_core import accounts, graph
 from social_core.db import make_engine, make_sessionmaker
 from social_core.models import User
 
-DEMO_USERS = ["alice", "bob", "carol", "dave", "erin"]
+DEMO_USER = "demo"
 DEMO_PASSWORD = "pixelrank-demo"
 
 
-def demo(serve: bool = typer.Option(True, help="Serve the API at the end (--no-serve to stop after seeding).")) -> None:
-    """Migrate, seed a small world, then serve the API on the configured host and port."""
+def demo(
+    users: Annotated[int, typer.Option(min=10, help="Simulated users of the demo world.")] = 300,
+    days: Annotated[int, typer.Option(min=1, help="Days of simulated posting.")] = 14,
+    sessions: Annotated[int, typer.Option(min=1, help="Simulated feed sessions (training data).")] = 3_000,
+    serve: Annotated[bool, typer.Option(help="Serve the API at the end (--no-serve stops after the set-up).")] = True,
+) -> None:
+    """Migrate, seed a synthetic world with images, simulate feed sessions, then serve API + web client."""
     settings = Settings()
     server.init()
-    sessions = make_sessionmaker(make_engine(settings.db_url))
-    with sessions() as session:
-        if session.scalar(select(func.count()).select_from(User)):
-            typer.echo("demo data already present: keeping it")
-        else:
-            _seed(session)
-            typer.echo(f"seeded users {', '.join(DEMO_USERS)} (password: {DEMO_PASSWORD})")
+    sessions_factory = make_sessionmaker(make_engine(settings.db_url))
+    with sessions_factory() as session:
+        seeded = bool(session.scalar(select(func.count()).select_from(User)))
+    if seeded:
+        typer.echo("demo world already present: keeping it (delete PIXELRANK_HOME to start over)")
+    else:
+        seed.seed(users=users, days=days, seed=0, images=True)
+        simulate.simulate(sessions=sessions, policy="chronological", seed=0, page_size=10, oracle_sessions=200)
+        with sessions_factory() as session:
+            _demo_account(session)
+    typer.echo(f"log in at http://{settings.host}:{settings.port}/ as {DEMO_USER} / {DEMO_PASSWORD}")
     if serve:
         server.serve(host=None, port=None, workers=None)
 
 
-def _seed(session: Session) -> None:
-    users = [accounts.signup(session, name, f"{name}@example.com", DEMO_PASSWORD) for name in DEMO_USERS]
-    for i, user in enumerate(users):
-        for other in users:
-            if other is not user:
-                graph.follow(session, user, other)
-        for j in range(3):
-            post = posts.create_post(session, user, posts.NewPost(caption=f"{user.username}'s photo {j} #demo #day{j}"))
-            for liker in users[: (i + j) % len(users)]:
-                engagement.like(session, liker, post)
+def _demo_account(session: Session, follows: int = 40) -> None:
+    """A person to log in as, following the world's most-followed accounts that post."""
+    me = accounts.signup(session, DEMO_USER, "demo@example.com", DEMO_PASSWORD)
+    popular = session.scalars(
+        select(User)
+        .where(User.id != me.id, User.posts_count > 0)
+        .order_by(User.followers_count.desc(), User.id)
+        .limit(follows)
+    )
+    for user in list(popular):
+        graph.follow(session, me, user)

@@ -29,18 +29,14 @@ function postHtml(post) {
   </article>`;
 }
 
-async function showPosts(title, path) {
-  const page = await api(path);
-  $("view").innerHTML = `<h2>${esc(title)}</h2>` + (page.items.map(postHtml).join("") || "<p>Nothing here yet.</p>");
-}
-
 async function showUser(username) {
   const user = await api(`/v1/users/${encodeURIComponent(username)}`);
   const own = user.relation === "self";
   const follow = own ? "" : `<button id="follow">${user.relation === "none" ? "Follow" : "Unfollow"}</button>`;
   const composer = own ? `<form id="compose"><input type="file" name="file" accept="image/*,video/mp4,video/quicktime" required>
     <textarea name="caption" placeholder="Caption with #hashtags"></textarea><button>Post</button></form>` : "";
-  $("view").innerHTML = `<h2>@${esc(user.username)}</h2><p>${esc(user.bio)}</p>
+  const following = own ? `<p id="following" class="meta"></p>` : "";
+  $("view").innerHTML = `<h2>@${esc(user.username)}</h2><p>${esc(user.bio)}</p>${following}
     <p class="meta">${user.posts_count} posts · ${user.followers_count} followers · ${user.following_count} following</p>
     ${follow}${composer}<div id="posts"></div>`;
   $("follow")?.addEventListener("click", async () => {
@@ -56,6 +52,10 @@ async function showUser(username) {
       route();
     } catch (error) { $("error").textContent = error.message; }
   });
+  if (own) {
+    const page = await api(`/v1/users/${encodeURIComponent(username)}/following?limit=30`);
+    $("following").innerHTML = "Following: " + page.items.map((u) => `<a href="#/u/${esc(u.username)}">@${esc(u.username)}</a>`).join(" ");
+  }
   try {
     const page = await api(`/v1/users/${encodeURIComponent(username)}/posts`);
     $("posts").innerHTML = page.items.map(postHtml).join("") || "<p>No posts yet.</p>";
@@ -71,8 +71,6 @@ async function route() {
   const [, section, arg] = location.hash.split("/");
   try {
     if (section === "u" && arg) await showUser(decodeURIComponent(arg));
-    else if (section === "explore") await showPosts("Explore", "/v1/explore");
-    else if (section === "feed") await showPosts("Home", "/v1/feed");
     else await showUser(state.me);
   } catch (error) { $("error").textContent = error.message; }
 }
@@ -91,7 +89,7 @@ $("login-form").addEventListener("submit", async (event) => {
     const token = await api("/v1/auth/token", { method: "POST", form });
     state.token = token.access_token; state.me = form.get("username").toLowerCase();
     localStorage.setItem("token", state.token); localStorage.setItem("me", state.me);
-    location.hash = "#/feed"; route();
+    location.hash = "#/"; route();
   } catch (error) { $("error").textContent = error.message; }
 });
 $("signup-form").addEventListener("submit", async (event) => {

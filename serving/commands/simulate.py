@@ -1,0 +1,50 @@
+"""`pixelrank simulate`: simulated users scroll their feeds through a policy and act by the hidden model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from serving.settings import Settings
+from social_core.db import make_engine
+from training.simulation.errors import SimulationError
+from training.simulation.policies import PENDING_POLICIES, POLICIES, check_policy
+from training.simulation.progress import RichProgress
+from training.simulation.report import sessions_table
+from training.simulation.sessions import SessionConfig, run_sessions
+
+
+def simulate(
+    sessions: Annotated[int, typer.Option(help="Feed sessions to simulate (at least 1).")] = 10_000,
+    policy: Annotated[
+        str, typer.Option(help=f"Feed policy: {', '.join([*POLICIES, *PENDING_POLICIES])}.")
+    ] = "chronological",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same session users and times.")] = 0,
+    page_size: Annotated[int, typer.Option(help="Posts served per session.")] = 10,
+    oracle_sessions: Annotated[
+        int, typer.Option(help="Sessions on which the oracle is evaluated too, for the 'vs oracle' ratio (0: none).")
+    ] = 1_000,
+) -> None:
+    """Play feed sessions against the seeded world, writing impressions and actions as outbox events."""
+    errors = Console(stderr=True)
+    config = SessionConfig(
+        sessions=sessions, policy=policy, seed=seed, page_size=page_size, oracle_sessions=max(oracle_sessions, 0)
+    )
+    settings = Settings()
+    home = settings.home
+    engine = make_engine(settings.db_url)
+    try:
+        if sessions < 1 or page_size < 1:
+            raise SimulationError("--sessions and --page-size must be at least 1")
+        check_policy(policy)
+        with RichProgress(errors, transient=True) as progress:
+            report = run_sessions(engine, home, config, progress)
+    except SimulationError as error:
+        errors.print(f"[red]Error: {escape(str(error))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    Console().print(sessions_table([report]))
