@@ -13,7 +13,7 @@ from social_core.db import insert_ignore
 from social_core.errors import Forbidden, Invalid, NotFound
 from social_core.ids import next_id
 from social_core.models import Comment, Hide, Like, Post, Save, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 
 MAX_COMMENT = 2200
 
@@ -99,16 +99,9 @@ def comments(session: Session, post: Post, *, limit: int, cursor: str | None) ->
         select(Comment, User)
         .join(User, User.id == Comment.author_id)
         .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
-        .order_by(Comment.id)
-        .limit(limit + 1)
     )
-    if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        query = query.where(Comment.id > int(after))
-    rows = [(row.Comment, row.User) for row in session.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1][0].id) if more else None)
+    rows = list(session.execute(keyset(query, Comment.id, cursor=cursor, limit=limit, descending=False)))
+    return page(rows, limit, lambda row: [row[0].id])
 
 
 def _mark(

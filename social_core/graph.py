@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from social_core import outbox
@@ -13,7 +13,7 @@ from social_core.clock import utcnow
 from social_core.db import insert_ignore
 from social_core.errors import Invalid, NotFound
 from social_core.models import Block, Follow, FollowRequest, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 from social_core.visibility import blocked_either_way
 
 
@@ -56,20 +56,10 @@ def unfollow(session: Session, actor: User, target: User, *, now: datetime | Non
 def pending_requests(
     session: Session, owner: User, *, limit: int, cursor: str | None
 ) -> Page[tuple[FollowRequest, User]]:
-    query = (
-        select(FollowRequest, User)
-        .join(User, User.id == FollowRequest.requester_id)
-        .where(FollowRequest.target_id == owner.id)
-        .order_by(FollowRequest.id.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        query = query.where(FollowRequest.id < after)
-    rows = [(row.FollowRequest, row.User) for row in session.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1][0].id) if more else None)
+    query = select(FollowRequest, User).join(User, User.id == FollowRequest.requester_id)
+    query = query.where(FollowRequest.target_id == owner.id)
+    rows = list(session.execute(keyset(query, FollowRequest.id, cursor=cursor, limit=limit)))
+    return page(rows, limit, lambda row: [row[0].id])
 
 
 def answer_request(
@@ -138,22 +128,10 @@ def _edge_page(
     cursor: str | None,
 ) -> Page[User]:
     """Newest edges first, keyset-paginated on (created_at, other user id)."""
-    query = (
-        select(User, Follow.created_at)
-        .join(Follow, other == User.id)
-        .where(anchor == user_id)
-        .order_by(Follow.created_at.desc(), other.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        at, after_id = decode_cursor(cursor, 2)
-        at = datetime.fromisoformat(at)
-        query = query.where(or_(Follow.created_at < at, and_(Follow.created_at == at, other < after_id)))
-    rows = list(session.execute(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].User.id) if more else None
-    return Page([row.User for row in rows], next_cursor)
+    query = select(User, Follow.created_at).join(Follow, other == User.id).where(anchor == user_id)
+    rows = list(session.execute(keyset(query, Follow.created_at, other, cursor=cursor, limit=limit)))
+    result = page(rows, limit, lambda row: [row.created_at, row.User.id])
+    return Page([row.User for row in result.items], result.next_cursor)
 
 
 def _is_following(session: Session, follower_id: int, followee_id: int) -> bool:

@@ -13,7 +13,7 @@ from social_core.clock import utcnow
 from social_core.errors import Forbidden, Invalid, NotFound
 from social_core.ids import next_id
 from social_core.models import Media, Message, Story, Thread, ThreadParticipant, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 from social_core.threads import Membership
 
 MAX_TEXT = 1000
@@ -82,14 +82,9 @@ def send(
 
 def thread_messages(session: Session, thread: Thread, *, limit: int, cursor: str | None) -> Page[Message]:
     """Newest first; message ids are time-sortable, so the id alone is the cursor."""
-    query = select(Message).where(Message.thread_id == thread.id).order_by(Message.id.desc()).limit(limit + 1)
-    if cursor:
-        (before,) = decode_cursor(cursor, 1)
-        query = query.where(Message.id < int(before))
-    messages = list(session.scalars(query))
-    more = len(messages) > limit
-    messages = messages[:limit]
-    return Page(messages, encode_cursor(messages[-1].id) if more else None)
+    query = select(Message).where(Message.thread_id == thread.id)
+    messages = list(session.scalars(keyset(query, Message.id, cursor=cursor, limit=limit)))
+    return page(messages, limit, lambda message: [message.id])
 
 
 def _check_content(session: Session, sender: User, new: NewMessage) -> None:

@@ -14,7 +14,7 @@ from social_core.clock import utcnow
 from social_core.errors import Forbidden, Invalid
 from social_core.ids import next_id
 from social_core.models import Media, Post, PostHashtag, PostMedia, PostMention, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 
 MAX_CAPTION = 2200
 MAX_MEDIA = 10
@@ -71,19 +71,9 @@ def delete_post(session: Session, actor: User, post: Post, *, now: datetime | No
 
 def user_posts(session: Session, author: User, *, limit: int, cursor: str | None) -> Page[Post]:
     """Newest first; ids are time-sortable, so the id alone is the cursor."""
-    query = (
-        select(Post)
-        .where(Post.author_id == author.id, Post.deleted_at.is_(None))
-        .order_by(Post.id.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        (before,) = decode_cursor(cursor, 1)
-        query = query.where(Post.id < int(before))
-    posts = list(session.scalars(query))
-    more = len(posts) > limit
-    posts = posts[:limit]
-    return Page(posts, encode_cursor(posts[-1].id) if more else None)
+    query = select(Post).where(Post.author_id == author.id, Post.deleted_at.is_(None))
+    posts = list(session.scalars(keyset(query, Post.id, cursor=cursor, limit=limit)))
+    return page(posts, limit, lambda post: [post.id])
 
 
 def post_details(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[int], list[str]]]:

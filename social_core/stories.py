@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from social_core import outbox
@@ -14,7 +14,7 @@ from social_core.db import insert_ignore
 from social_core.errors import Forbidden, Invalid, NotFound
 from social_core.ids import next_id
 from social_core.models import Follow, Media, Message, PostMedia, Story, StoryView, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 from social_core.visibility import can_see_content
 
 LIFETIME = timedelta(hours=24)
@@ -142,24 +142,10 @@ def tray(session: Session, viewer: User, *, now: datetime) -> Tray:
 
 def viewers(session: Session, story: Story, *, limit: int, cursor: str | None) -> Page[tuple[StoryView, User]]:
     """Who viewed the story, most recent first, keyset-paginated on (viewed at, viewer id)."""
-    query = (
-        select(StoryView, User)
-        .join(User, User.id == StoryView.viewer_id)
-        .where(StoryView.story_id == story.id)
-        .order_by(StoryView.created_at.desc(), StoryView.viewer_id.desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        at, after_id = decode_cursor(cursor, 2)
-        at = datetime.fromisoformat(at)
-        query = query.where(
-            or_(StoryView.created_at < at, and_(StoryView.created_at == at, StoryView.viewer_id < after_id))
-        )
-    rows = [(row.StoryView, row.User) for row in session.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1][0] if rows else None
-    return Page(rows, encode_cursor(last.created_at.isoformat(), last.viewer_id) if more and last else None)
+    query = select(StoryView, User).join(User, User.id == StoryView.viewer_id).where(StoryView.story_id == story.id)
+    query = keyset(query, StoryView.created_at, StoryView.viewer_id, cursor=cursor, limit=limit)
+    rows = list(session.execute(query))
+    return page(rows, limit, lambda row: [row[0].created_at, row[0].viewer_id])
 
 
 def delete_story(session: Session, actor: User, story: Story, *, now: datetime | None = None) -> None:

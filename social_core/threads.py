@@ -21,7 +21,7 @@ from social_core.db import insert_ignore
 from social_core.errors import Invalid, NotFound
 from social_core.ids import next_id
 from social_core.models import Message, Thread, ThreadParticipant, User
-from social_core.pagination import Page, decode_cursor, encode_cursor
+from social_core.pagination import Page, keyset, page
 
 MAX_PARTICIPANTS = 32
 
@@ -146,17 +146,10 @@ def threads(session: Session, user: User, *, folder: Folder, limit: int, cursor:
             ThreadParticipant.accepted == (folder is Folder.INBOX),
             ThreadParticipant.last_activity_id.is_not(None),
         )
-        .order_by(ThreadParticipant.last_activity_id.desc())
-        .limit(limit + 1)
     )
-    if cursor:
-        (before,) = decode_cursor(cursor, 1)
-        query = query.where(ThreadParticipant.last_activity_id < int(before))
-    rows = [(row.Thread, row.ThreadParticipant) for row in session.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1][1].last_activity_id) if more else None
-    return Page(summaries(session, user, rows), next_cursor)
+    query = keyset(query, ThreadParticipant.last_activity_id, cursor=cursor, limit=limit)
+    rows = page(list(session.execute(query)), limit, lambda row: [row[1].last_activity_id])
+    return Page(summaries(session, user, rows.items), rows.next_cursor)
 
 
 def summaries(session: Session, user: User, rows: Sequence[tuple[Thread, ThreadParticipant]]) -> list[ThreadSummary]:
