@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session
 from social_core.db import make_engine
 from social_core.migrate import upgrade
 from social_core.models import Event
+from training.bulk import insert_chunks
 from training.simulation.report import seed_table, sessions_table
 from training.simulation.seeding import seed_world
 from training.simulation.sessions import SessionConfig, run_sessions
 from training.simulation.world import WorldConfig
-from training.simulation.writer import insert_chunks
 
 EVENTS_PER_SESSION = 5.5  # a little under the observed ~5.8, so the target is reached in one run
 COLUMNS = ("type", "actor_id", "post_id", "target_id", "payload", "created_at")
@@ -90,10 +90,17 @@ def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]
         rate = 0.98 * session_events / sessions
     total_events = seeded.events + session_events
     timing = {
-        "users": args.users, "days": args.days, "seed_seconds": seeded.seconds, "seed_events": seeded.events,
-        "seed_cpu_seconds": seed_cpu, "session_cpu_seconds": time.process_time() - cpu,
-        "sessions": sessions, "session_seconds": session_seconds, "session_events": session_events,
-        "total_events": total_events, "total_seconds": seeded.seconds + session_seconds,
+        "users": args.users,
+        "days": args.days,
+        "seed_seconds": seeded.seconds,
+        "seed_events": seeded.events,
+        "seed_cpu_seconds": seed_cpu,
+        "session_cpu_seconds": time.process_time() - cpu,
+        "sessions": sessions,
+        "session_seconds": session_seconds,
+        "session_events": session_events,
+        "total_events": total_events,
+        "total_seconds": seeded.seconds + session_seconds,
         "events_per_second": total_events / (seeded.seconds + session_seconds),
     }
     console.print(_timing_table(timing))
@@ -111,8 +118,11 @@ def compare_writers(source: Any, tmp: Path, sample: int) -> dict[str, dict[str, 
         query = select(*(getattr(Event, c) for c in COLUMNS)).order_by(Event.id.desc()).limit(sample)
         rows = [dict(zip(COLUMNS, row, strict=True)) | {"processed_at": None} for row in conn.execute(query)]
     results: dict[str, dict[str, float]] = {}
-    for name, write in (("bulk Core insert (this writer)", _bulk), ("ORM, one object per commit", _orm_commit_each),
-                        ("ORM, one object at a time, one commit", _orm_one_commit)):
+    for name, write in (
+        ("bulk Core insert (this writer)", _bulk),
+        ("ORM, one object per commit", _orm_commit_each),
+        ("ORM, one object at a time, one commit", _orm_one_commit),
+    ):
         engine = make_engine(f"sqlite:///{tmp / (name.split()[0] + str(len(results)) + '.db')}")
         upgrade(engine)
         started = time.perf_counter()
@@ -161,14 +171,28 @@ def _timing_table(timing: dict[str, Any]) -> Table:
     table.add_column("step")
     for column in ("wall s", "CPU s", "events", "events/s"):
         table.add_column(column, justify="right")
-    table.add_row("seed", f"{timing['seed_seconds']:.1f}", f"{timing['seed_cpu_seconds']:.1f}",
-                  f"{timing['seed_events']:,}", f"{timing['seed_events'] / timing['seed_seconds']:,.0f}")
-    table.add_row(f"{timing['sessions']:,} sessions", f"{timing['session_seconds']:.1f}",
-                  f"{timing['session_cpu_seconds']:.1f}", f"{timing['session_events']:,}",
-                  f"{timing['session_events'] / timing['session_seconds']:,.0f}")
+    table.add_row(
+        "seed",
+        f"{timing['seed_seconds']:.1f}",
+        f"{timing['seed_cpu_seconds']:.1f}",
+        f"{timing['seed_events']:,}",
+        f"{timing['seed_events'] / timing['seed_seconds']:,.0f}",
+    )
+    table.add_row(
+        f"{timing['sessions']:,} sessions",
+        f"{timing['session_seconds']:.1f}",
+        f"{timing['session_cpu_seconds']:.1f}",
+        f"{timing['session_events']:,}",
+        f"{timing['session_events'] / timing['session_seconds']:,.0f}",
+    )
     cpu = timing["seed_cpu_seconds"] + timing["session_cpu_seconds"]
-    table.add_row("total", f"{timing['total_seconds']:.1f}", f"{cpu:.1f}", f"{timing['total_events']:,}",
-                  f"{timing['events_per_second']:,.0f}")
+    table.add_row(
+        "total",
+        f"{timing['total_seconds']:.1f}",
+        f"{cpu:.1f}",
+        f"{timing['total_events']:,}",
+        f"{timing['events_per_second']:,.0f}",
+    )
     table.caption = "CPU s: this process's CPU time; wall time above it means the machine was busy"
     return table
 
@@ -180,8 +204,13 @@ def _writers_table(results: dict[str, dict[str, float]]) -> Table:
         table.add_column(column, justify="right")
     bulk = next(iter(results.values()))["events_per_second"]
     for name, r in results.items():
-        table.add_row(name, f"{r['events']:,.0f}", f"{r['seconds']:.2f}", f"{r['events_per_second']:,.0f}",
-                      f"{r['events_per_second'] / bulk:.3f}x")
+        table.add_row(
+            name,
+            f"{r['events']:,.0f}",
+            f"{r['seconds']:.2f}",
+            f"{r['events_per_second']:,.0f}",
+            f"{r['events_per_second'] / bulk:.3f}x",
+        )
     return table
 
 

@@ -11,7 +11,7 @@ Everything runs on one connection inside the caller's transaction: any error rol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
-from social_core.db import Base
 from social_core.models import Event, Follow, Like, Post, PostHashtag, User
+from training.bulk import CHUNK, chunks, insert_chunks
 from training.evaluation.data import DatasetError
 from training.importing.plan import ImportPlan, to_datetimes
 
-CHUNK = 10_000
 LOOKUP_CHUNK = 500  # bound parameters per IN (...) check
 EMAIL_DOMAIN = "import.pixelrank.invalid"
 
@@ -58,7 +57,7 @@ def write_plan(conn: Connection, plan: ImportPlan, password_hash: str, progress:
             strict=True,
         )
     )
-    rows["likes"] = insert_chunks(conn, Like, likes, "likes", len(plan.likes), progress)
+    rows["likes"] = insert_chunks(conn, Like, likes, on_chunk=_reporter(progress, "likes", len(plan.likes)))
     follows = (
         {"follower_id": a, "followee_id": b, "created_at": at}
         for a, b, at in zip(
@@ -68,7 +67,7 @@ def write_plan(conn: Connection, plan: ImportPlan, password_hash: str, progress:
             strict=True,
         )
     )
-    rows["follows"] = insert_chunks(conn, Follow, follows, "follows", len(plan.follows), progress)
+    rows["follows"] = insert_chunks(conn, Follow, follows, on_chunk=_reporter(progress, "follows", len(plan.follows)))
     rows["events"] = _write_events(conn, plan, user_ids, catalog_id, progress)
     return Written(user_ids, catalog_id, rows)
 
@@ -88,29 +87,6 @@ def refuse_existing(conn: Connection, plan: ImportPlan) -> None:
         existing = conn.scalar(select(Post.id).where(Post.id.in_(chunk)).limit(1))
         if existing is not None:
             raise ImportRefused(f"post id {existing} already exists in this database; import into a fresh database")
-
-
-def insert_chunks(
-    conn: Connection, model: type[Base], rows: Iterable[dict[str, Any]], stage: str, total: int, progress: Progress
-) -> int:
-    """One executemany per `CHUNK` rows; returns how many were written."""
-    written = 0
-    for chunk in chunks(rows, CHUNK):
-        conn.execute(insert(model), chunk)
-        written += len(chunk)
-        progress(stage, written, total)
-    return written
-
-
-def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def _write_users(conn: Connection, plan: ImportPlan, password_hash: str, progress: Progress) -> tuple[int, np.ndarray]:
@@ -166,14 +142,14 @@ def _write_posts(conn: Connection, plan: ImportPlan, catalog_id: int, progress: 
             strict=True,
         )
     )
-    written = insert_chunks(conn, Post, rows, "posts", len(posts), progress)
+    written = insert_chunks(conn, Post, rows, on_chunk=_reporter(progress, "posts", len(posts)))
     tags = (
         {"post_id": pid, "tag": tag}
         for pid, post_tags in zip(posts["post_id"].tolist(), posts["hashtags"], strict=True)
         for tag in post_tags
     )
     total_tags = int(posts["hashtags"].map(len).sum())
-    return written, insert_chunks(conn, PostHashtag, tags, "hashtags", total_tags, progress)
+    return written, insert_chunks(conn, PostHashtag, tags, on_chunk=_reporter(progress, "hashtags", total_tags))
 
 
 def _write_events(conn: Connection, plan: ImportPlan, user_ids: np.ndarray, catalog_id: int, progress: Progress) -> int:
@@ -192,7 +168,7 @@ def _write_events(conn: Connection, plan: ImportPlan, user_ids: np.ndarray, cata
         builders[k](i, at)
         for k, i, at in zip(kind[order].tolist(), index[order].tolist(), to_datetimes(all_times[order]), strict=True)
     )
-    return insert_chunks(conn, Event, rows, "events", len(order), progress)
+    return insert_chunks(conn, Event, rows, on_chunk=_reporter(progress, "events", len(order)))
 
 
 Builder = Callable[[int, datetime], dict[str, Any]]
@@ -250,3 +226,7 @@ def _event(
         "created_at": at,
         "processed_at": None,
     }
+
+
+def _reporter(progress: Progress, stage: str, total: int) -> Callable[[int], None]:
+    return lambda done: progress(stage, done, total)

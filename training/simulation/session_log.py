@@ -16,8 +16,9 @@ from sqlalchemy import Connection, bindparam, update
 
 from social_core.db import Base
 from social_core.models import Comment, Event, Hide, Like, Post, Save
+from training.bulk import insert_chunks
 from training.simulation.world import snowflakes
-from training.simulation.writer import as_datetimes, insert_chunks
+from training.simulation.writer import as_datetimes
 
 COUNTERS = {"like": 0, "comment": 1, "save": 2}
 ROW_TABLES: dict[str, type[Base]] = {"likes": Like, "saves": Save, "hides": Hide, "comments": Comment}
@@ -66,8 +67,15 @@ class SessionLog:
         self.events.sort(key=lambda event: event[0])  # the outbox's id order follows time
         times = as_datetimes(np.array([event[0] for event in self.events]))
         events = (
-            {"type": kind, "actor_id": actor, "post_id": post, "target_id": target, "payload": payload,
-             "created_at": t, "processed_at": None}
+            {
+                "type": kind,
+                "actor_id": actor,
+                "post_id": post,
+                "target_id": target,
+                "payload": payload,
+                "created_at": t,
+                "processed_at": None,
+            }
             for (_, kind, actor, post, target, payload), t in zip(self.events, times, strict=True)
         )
         written = insert_chunks(conn, Event, events)

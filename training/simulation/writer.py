@@ -8,42 +8,24 @@ computed from the generated rows, so they match the rows exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, select, text
 
 from social_core import text as caption_text
-from social_core.db import Base
 from social_core.models import Event, Follow, Media, Post, PostHashtag, PostMedia, User
+from training.bulk import chunks, insert_chunks
 from training.simulation.errors import SimulationError
 from training.simulation.images import StoredImage
 from training.simulation.progress import Progress, no_progress
 from training.simulation.world import World, snowflakes
 
-CHUNK = 10_000
 EMAIL_DOMAIN = "sim.pixelrank.invalid"
 UPLOAD_LEAD_S = 30.0  # a post's image is uploaded this long before the post
-
-
-def insert_chunks(
-    conn: Connection,
-    model: type[Base],
-    rows: Iterable[dict[str, Any]],
-    *,
-    on_chunk: Callable[[int], None] | None = None,
-) -> int:
-    """Insert `rows` into `model`'s table, one Core executemany per `CHUNK` rows; returns how many were written."""
-    written = 0
-    for chunk in _chunks(rows, CHUNK):
-        conn.execute(insert(model), chunk)
-        written += len(chunk)
-        if on_chunk is not None:
-            on_chunk(written)
-    return written
 
 
 def as_datetimes(seconds: np.ndarray) -> list[datetime]:
@@ -73,8 +55,10 @@ def write_world(
     follows = (
         {"follower_id": a, "followee_id": b, "created_at": t}
         for a, b, t in zip(
-            user_ids[world.follow_src].tolist(), user_ids[world.follow_dst].tolist(),
-            as_datetimes(world.follow_at), strict=True,
+            user_ids[world.follow_src].tolist(),
+            user_ids[world.follow_dst].tolist(),
+            as_datetimes(world.follow_at),
+            strict=True,
         )
     )
     rows = {"users": world.n_users}
@@ -89,9 +73,7 @@ def write_world(
     return WrittenWorld(user_ids, rows)
 
 
-def _write_users(
-    conn: Connection, world: World, user_ids: np.ndarray, password_hash: str, progress: Progress
-) -> None:
+def _write_users(conn: Connection, world: World, user_ids: np.ndarray, password_hash: str, progress: Progress) -> None:
     n = world.n_users
     followers = np.bincount(world.follow_dst, minlength=n).tolist()
     following = np.bincount(world.follow_src, minlength=n).tolist()
@@ -99,9 +81,16 @@ def _write_users(
     created = as_datetimes(world.user_created)
     rows = (
         {
-            "id": int(user_ids[i]), "username": world.usernames[i], "email": f"{world.usernames[i]}@{EMAIL_DOMAIN}",
-            "password_hash": password_hash, "full_name": world.full_names[i], "bio": "", "is_private": False,
-            "followers_count": followers[i], "following_count": following[i], "posts_count": posts[i],
+            "id": int(user_ids[i]),
+            "username": world.usernames[i],
+            "email": f"{world.usernames[i]}@{EMAIL_DOMAIN}",
+            "password_hash": password_hash,
+            "full_name": world.full_names[i],
+            "bio": "",
+            "is_private": False,
+            "followers_count": followers[i],
+            "following_count": following[i],
+            "posts_count": posts[i],
             "created_at": created[i],
         }
         for i in range(n)
@@ -116,8 +105,13 @@ def _write_posts(
     authors = user_ids[world.post_author].tolist()
     ids = world.post_ids.tolist()
     rows = (
-        {"id": ids[i], "author_id": authors[i], "caption": world.captions[i], "location": None,
-         "created_at": created[i]}
+        {
+            "id": ids[i],
+            "author_id": authors[i],
+            "caption": world.captions[i],
+            "location": None,
+            "created_at": created[i],
+        }
         for i in range(world.n_posts)
     )
     posts = insert_chunks(conn, Post, rows, on_chunk=lambda n: progress("posts", n, world.n_posts))
@@ -136,9 +130,19 @@ def _write_media(
     media = list(zip(media_ids, uploaded.tolist(), chosen, strict=True))
     owners = user_ids[world.post_author].tolist()
     media_rows = (
-        {"id": m, "owner_id": owners[i], "kind": "image", "width": img.width, "height": img.height,
-         "blurhash": img.blurhash, "duration_s": None, "original_key": img.original_key, "variants": img.variants,
-         "created_at": at, "deleted_at": None}
+        {
+            "id": m,
+            "owner_id": owners[i],
+            "kind": "image",
+            "width": img.width,
+            "height": img.height,
+            "blurhash": img.blurhash,
+            "duration_s": None,
+            "original_key": img.original_key,
+            "variants": img.variants,
+            "created_at": at,
+            "deleted_at": None,
+        }
         for i, ((m, _, img), at) in enumerate(zip(media, as_datetimes(uploaded), strict=True))
     )
     rows["media"] = insert_chunks(conn, Media, media_rows)
@@ -162,8 +166,12 @@ def _write_events(
     authors, post_ids, captions = world.post_author.tolist(), world.post_ids.tolist(), world.captions
 
     def post_created(j: int, at: datetime) -> dict[str, Any]:
-        payload = {"hashtags": hashtags[j], "mentions": [], "media_ids": [media[j][0]] if media else [],
-                   "caption_length": len(captions[j])}
+        payload = {
+            "hashtags": hashtags[j],
+            "mentions": [],
+            "media_ids": [media[j][0]] if media else [],
+            "caption_length": len(captions[j]),
+        }
         return _event("post_created", users[authors[j]], post_ids[j], users[authors[j]], payload, at)
 
     def media_uploaded(j: int, at: datetime) -> dict[str, Any]:
@@ -192,23 +200,19 @@ def _write_events(
 def _event(
     kind: str, actor: int, post: int | None, target: int | None, payload: dict[str, Any], at: datetime
 ) -> dict[str, Any]:
-    return {"type": kind, "actor_id": actor, "post_id": post, "target_id": target, "payload": payload,
-            "created_at": at, "processed_at": None}
+    return {
+        "type": kind,
+        "actor_id": actor,
+        "post_id": post,
+        "target_id": target,
+        "payload": payload,
+        "created_at": at,
+        "processed_at": None,
+    }
 
 
 def _refuse_taken_usernames(conn: Connection, usernames: Sequence[str]) -> None:
-    for chunk in _chunks(usernames, 5_000):
+    for chunk in chunks(usernames, 5_000):
         taken = conn.scalar(select(User.username).where(User.username.in_(chunk)).limit(1))
         if taken is not None:
             raise SimulationError(f"username {taken!r} already exists: seed into a fresh database")
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
