@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from serving.console import fail
 from training.evaluation.data import DatasetError, load_interactions
 from training.evaluation.models import RECOMMENDERS
 from training.evaluation.report import UnknownModelError, print_report
@@ -37,8 +36,7 @@ def evaluate(
         frame = load_interactions(interactions, data_format)
         report = run_evaluation(frame, names, dataset=_dataset_name(interactions, data_format))
     except (DatasetError, UnknownModelError) as error:
-        Console(stderr=True).print(f"[red]Error: {escape(str(error))}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(error))
     print_report(report)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from serving.console import RichProgress, fail
 from serving.settings import Settings
 from social_core import migrate
 from social_core.db import make_engine
@@ -41,42 +41,15 @@ def import_(
     engine = make_engine(settings.db_url)
     try:
         migrate.upgrade(engine)
-        with _ProgressBar() as report:
+        with RichProgress(Console(stderr=True), transient=True) as report:
             summary = import_dataset(
                 engine, settings.home, interactions, follows, items, data_format, report, name=name
             )
     except DatasetError as error:
-        Console(stderr=True).print(f"[red]Error: {escape(str(error))}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(error))
     finally:
         engine.dispose()
     _print_summary(summary)
-
-
-class _ProgressBar:
-    """A rich progress bar with one task per stage, driven by `import_dataset`'s progress callback."""
-
-    def __init__(self) -> None:
-        self.bar = Progress(
-            TextColumn("{task.description:>9}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> _ProgressBar:
-        self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -6,15 +6,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from serving.console import RichProgress, fail
 from serving.settings import Settings
 from social_core import migrate
 from social_core.db import make_engine
 from social_core.media import make_store
 from training.simulation.errors import SimulationError
 from training.simulation.images import ImageConfig
-from training.simulation.progress import RichProgress
 from training.simulation.report import seed_table
 from training.simulation.seeding import seed_world
 from training.simulation.world import WorldConfig
@@ -35,7 +34,7 @@ def seed(
     """
     errors = Console(stderr=True)
     if users < 1 or days < 1:
-        _fail(errors, "--users and --days must be at least 1")
+        fail("--users and --days must be at least 1")
     settings = Settings()
     home = settings.home
     home.mkdir(parents=True, exist_ok=True)
@@ -46,14 +45,9 @@ def seed(
         with RichProgress(errors, transient=True) as progress:
             report = seed_world(engine, home, WorldConfig(users=users, days=days, seed=seed), progress, media)
     except (SimulationError, ValueError) as error:
-        _fail(errors, str(error))
+        fail(str(error))
     finally:
         engine.dispose()
     console = Console()
     console.print(seed_table(report))
     console.print(f"hidden truth: {report.truth_path}", soft_wrap=True, markup=False)
-
-
-def _fail(console: Console, message: str) -> None:
-    console.print(f"[red]Error: {escape(message)}[/red]", soft_wrap=True)
-    raise typer.Exit(2)

@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
+from serving.console import RichProgress, fail
 from serving.settings import Settings
 from social_core.db import make_engine
 from training.simulation.errors import SimulationError
 from training.simulation.policies import PENDING_POLICIES, POLICIES, check_policy
-from training.simulation.progress import RichProgress
 from training.simulation.report import sessions_table
 from training.simulation.sessions import SessionConfig, run_sessions
 
@@ -43,8 +42,7 @@ def simulate(
         with RichProgress(errors, transient=True) as progress:
             report = run_sessions(engine, home, config, progress)
     except SimulationError as error:
-        errors.print(f"[red]Error: {escape(str(error))}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(error))
     finally:
         engine.dispose()
     Console().print(sessions_table([report]))
