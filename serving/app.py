@@ -13,8 +13,8 @@ from serving.resources import open_redis
 from serving.routes import ROUTERS, web
 from serving.settings import Settings
 from social_core.clock import utcnow
-from social_core.media import make_store
 from social_core.db import make_engine, make_sessionmaker
+from social_core.media import make_store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
