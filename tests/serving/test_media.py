@@ -12,7 +12,7 @@ from serving.app import create_app
 from serving.settings import Settings
 from social_core.media import avif_available
 from tests.serving.conftest import Api
-from tests.social_core.media.factories import gps_jpeg, jpeg_segments, png_header_only, riff_chunks
+from tests.social_core.media.factories import gps_jpeg, jpeg_segments, make_video, png_header_only, riff_chunks
 
 SIDES = {"small": 320, "medium": 640, "large": 1080}
 
@@ -107,3 +107,18 @@ def test_upload_needs_a_user_and_unknown_variants_are_404(client: TestClient, ap
     assert client.get(f"/media/{media_id}_huge.jpeg").status_code == 404
     assert client.get("/media/123_small.jpeg").status_code == 404
     assert client.get("/media/../../etc/passwd").status_code == 404
+
+
+def test_video_upload_for_a_post_and_the_story_limit(client: TestClient, api: Api, tmp_path: Path) -> None:
+    api.signup("alice")
+    alice = api.as_("alice")
+    short = alice.post("/v1/media", files={"file": ("clip.bin", make_video(tmp_path, 2), "video/mp4")})
+    assert short.status_code == 201, short.text
+    video = short.json()
+    assert video["kind"] == "video" and 1.5 < video["duration_s"] < 2.5
+    assert client.get(next(v["url"] for v in video["variants"] if v["size"] == "thumbnail")).status_code == 200
+    assert alice.post("/v1/posts", json={"caption": "clip", "media_ids": [video["id"]]}).status_code == 201
+    long = alice.post("/v1/media", files={"file": ("long.mp4", make_video(tmp_path, 20), "video/mp4")}).json()
+    story = alice.post("/v1/stories", json={"media_id": long["id"]})
+    assert story.status_code == 422
+    assert "15" in story.json()["detail"]

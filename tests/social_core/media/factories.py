@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 import zlib
+from pathlib import Path
 
 from PIL import ExifTags, Image
+
+from social_core.media.video import ffmpeg_exe
 
 MAKER = "PixelrankTestCam"
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description exif:GPSLatitude="52,13N"/></x:xmpmeta>'
@@ -135,3 +139,12 @@ def riff_chunks(data: bytes) -> list[bytes]:
         chunks.append(kind)
         position += 8 + length + (length & 1)
     return chunks
+
+
+def make_video(folder: Path, seconds: float, container: str = "mp4", size: str = "64x48") -> bytes:
+    """A tiny test-pattern video made by the bundled ffmpeg."""
+    path = folder / f"clip-{seconds}.{container}"
+    source = f"testsrc=size={size}:rate=10:duration={seconds}"
+    command = [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", source, "-c:v", "libx264", "-preset", "ultrafast"]
+    subprocess.run([*command, "-pix_fmt", "yuv420p", "-y", str(path)], check=True, timeout=60)
+    return path.read_bytes()

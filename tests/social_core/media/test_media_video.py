@@ -1,21 +1,11 @@
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from social_core.media import MediaRejected, TooLarge, inspect_video, process_upload
-from social_core.media.video import ffmpeg_exe
-
-
-def make_video(folder: Path, seconds: float, container: str = "mp4", size: str = "64x48") -> bytes:
-    """A tiny test-pattern video made by the bundled ffmpeg."""
-    path = folder / f"clip-{seconds}.{container}"
-    source = f"testsrc=size={size}:rate=10:duration={seconds}"
-    command = [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", source, "-c:v", "libx264", "-preset", "ultrafast"]
-    subprocess.run([*command, "-pix_fmt", "yuv420p", "-y", str(path)], check=True, timeout=60)
-    return path.read_bytes()
+from tests.social_core.media.factories import make_video
 
 
 def test_mp4_duration_and_poster(tmp_path: Path) -> None:
