@@ -6,6 +6,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from serving.commands import demo, evaluate, importing, seed, server, simulate, stories
+from serving.commands import features as features_commands
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ app.command()(demo.demo)
 app.command()(evaluate.evaluate)
 app.command("import")(importing.import_)
 app.add_typer(stories.app)
+app.add_typer(features_commands.app, name="features")
 app.command()(seed.seed)
 app.command()(simulate.simulate)
 
