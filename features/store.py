@@ -27,7 +27,8 @@ class FeatureStoreConfig:
 
     @property
     def root(self) -> Path:
-        return Path(self.home) / "features"
+        # Absolute: Feast resolves relative file-source paths against the repo folder, not the cwd.
+        return Path(self.home).resolve() / "features"
 
     @property
     def repo_dir(self) -> Path:

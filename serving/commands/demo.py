@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serving.commands import seed, server, simulate
+from serving.commands import features, seed, server, simulate
 from serving.settings import Settings
 from social_core import accounts, graph
 from social_core.db import make_engine, make_sessionmaker
@@ -24,7 +24,7 @@ def demo(
     sessions: Annotated[int, typer.Option(min=1, help="Simulated feed sessions (training data).")] = 3_000,
     serve: Annotated[bool, typer.Option(help="Serve the API at the end (--no-serve stops after the set-up).")] = True,
 ) -> None:
-    """Migrate, seed a synthetic world with images, simulate feed sessions, then serve API + web client."""
+    """Migrate, seed a world with images, simulate feed sessions, build features, then serve API + web client."""
     settings = Settings()
     server.init()
     sessions_factory = make_sessionmaker(make_engine(settings.db_url))
@@ -35,6 +35,9 @@ def demo(
     else:
         seed.seed(users=users, days=days, seed=0, images=True)
         simulate.simulate(sessions=sessions, policy="chronological", seed=0, page_size=10, oracle_sessions=200)
+        features.apply()
+        features.build(as_of=None)
+        features.materialize(full=True)
         with sessions_factory() as session:
             _demo_account(session)
     typer.echo(f"log in at http://{settings.host}:{settings.port}/ as {DEMO_USER} / {DEMO_PASSWORD}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import yaml
 from feast import FeatureStore
@@ -44,3 +46,10 @@ def test_feature_services_name_exactly_what_each_model_reads(store: FeatureStore
 def test_unknown_entities_read_as_missing_not_errors(store: FeatureStore, built_world: BuiltWorld) -> None:
     online = store.get_online_features(features=["user_engagement:user_likes_7d"], entity_rows=[{"user_id": -5}])
     assert online.to_dict()["user_likes_7d"] == [None]
+
+
+def test_a_relative_home_gives_absolute_paths(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Feast resolves relative file sources against the repo folder, so a relative home must not reach it.
+    monkeypatch.chdir(tmp_path)
+    config = FeatureStoreConfig(home=Path("var"))
+    assert config.data_dir.is_absolute() and config.data_dir == tmp_path / "var" / "features" / "data"
