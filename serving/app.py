@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from serving import errors
 from serving.realtime import Hub, make_broker
+from serving.relay import BackgroundRelay, make_relay
 from serving.resources import open_redis
 from serving.routes import ROUTERS, web
 from serving.settings import Settings
@@ -24,7 +25,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.broker.start(app.state.hub.deliver)  # this process's live-event listener
+        relay = None
+        if settings.relay == "inprocess":
+            relay = BackgroundRelay(make_relay(settings, app.state.sessions), settings.relay_idle_seconds)
+            relay.start()
         yield
+        if relay is not None:
+            relay.stop()
         await app.state.broker.stop()
         app.state.engine.dispose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, evaluate, importing, seed, server, simulate, stories
+from serving.commands import demo, evaluate, importing, seed, server, simulate, stories, worker
 from serving.commands import features as features_commands
 from social_core.errors import DomainError
 
@@ -26,6 +26,7 @@ app.add_typer(stories.app)
 app.add_typer(features_commands.app, name="features")
 app.command()(seed.seed)
 app.command()(simulate.simulate)
+app.command()(worker.worker)
 
 
 def main() -> None:

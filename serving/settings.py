@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     s3_bucket: str = Field("", description="Bucket of the S3 media store.")
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, R2); unset: AWS.")
     s3_region: str | None = Field(None, description="Region of the S3 media store.")
+    relay: Literal["inprocess", "off"] = Field(
+        "inprocess",
+        description="Run the outbox relay inside the API process (embedded default), or not (run `pixelrank worker`).",
+    )
+    relay_batch_size: int = Field(500, description="Outbox events the relay handles per transaction.")
+    relay_idle_seconds: float = Field(0.2, description="How long an idle relay waits before looking again.")
     story_tray_ttl_s: int = Field(
         30,
         description="Seconds a viewer's story tray stays cached in Redis (0: no caching); bounds how late a "

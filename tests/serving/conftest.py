@@ -18,7 +18,7 @@ from serving.settings import Settings
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=db_url, redis_url=None, media_avif=False)
+    return Settings(home=tmp_path / "home", database_url=db_url, redis_url=None, media_avif=False, relay="off")
 
 
 @pytest.fixture

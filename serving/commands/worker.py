@@ -1,0 +1,32 @@
+"""`pixelrank worker`: the outbox relay as its own process."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from serving.relay import make_relay
+from serving.settings import Settings
+from social_core.db import make_engine, make_sessionmaker
+
+
+def worker(
+    once: Annotated[bool, typer.Option(help="Process what is queued now, then exit.")] = False,
+) -> None:
+    """Relay outbox events to their side effects (online features, ...) until stopped with Ctrl+C.
+
+    Several workers may run at once on PostgreSQL: each takes its own batches (SKIP LOCKED).
+    """
+    settings = Settings()
+    relay = make_relay(settings, make_sessionmaker(make_engine(settings.db_url)))
+    if once:
+        typer.echo(f"relayed {relay.drain()} events")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo("relaying outbox events; Ctrl+C stops")
+    relay.run_forever(stop, settings.relay_idle_seconds)
