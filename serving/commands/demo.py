@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serving.commands import features, seed, server, simulate
+from serving.commands import features, seed, server, simulate, worker
 from serving.settings import Settings
 from social_core import accounts, graph
 from social_core.db import make_engine, make_sessionmaker
@@ -35,6 +35,7 @@ def demo(
     else:
         seed.seed(users=users, days=days, seed=0, images=True)
         simulate.simulate(sessions=sessions, policy="chronological", seed=0, page_size=10, oracle_sessions=200)
+        worker.worker(once=True)  # history goes to the batch build below, not through the stream path
         features.apply()
         features.build(as_of=None)
         features.materialize(full=True)
