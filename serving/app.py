@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from candidates.two_tower.runtime import TwoTowerRuntime
 from serving import errors
 from serving.realtime import Hub, make_broker
 from serving.relay import BackgroundRelay, make_relay
@@ -27,7 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.broker.start(app.state.hub.deliver)  # this process's live-event listener
         relay = None
         if settings.relay == "inprocess":
-            relay = BackgroundRelay(make_relay(settings, app.state.sessions), settings.relay_idle_seconds)
+            relay = BackgroundRelay(
+                make_relay(settings, app.state.sessions, app.state.redis, app.state.two_tower),
+                settings.relay_idle_seconds,
+            )
             relay.start()
         yield
         if relay is not None:
@@ -50,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings.media_store_config)
     app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)
     app.state.hub = Hub()
+    app.state.two_tower = TwoTowerRuntime.latest(settings.home)  # None until trained
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

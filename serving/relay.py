@@ -1,14 +1,22 @@
-"""The outbox relay as this deployment runs it: which side effects, in a thread or as `pixelrank worker`."""
+"""The outbox relay as this deployment runs it: which side effects, in a thread or as `pixelrank worker`.
+
+Side effects, in order: fan-out to the followers' feed sets in Redis, fresh counters to the online
+feature store, and new posts into the served two-tower index (when a trained version exists).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from feast import FeatureStore
 from sqlalchemy.orm import Session, sessionmaker
 
+from candidates.fanout import FanoutConfig
+from candidates.feed_relay import FeedFanout
+from candidates.two_tower.runtime import PostIndexer, TwoTowerRuntime
 from features.store import FeatureStoreConfig, open_store
 from features.stream.push import push_events
 from serving.settings import Settings
@@ -40,12 +48,21 @@ class FeaturePush:
         return self._store
 
 
-def handlers(settings: Settings) -> list[EventHandler]:
-    return [FeaturePush(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url))]
+def handlers(settings: Settings, redis: Any, two_tower: TwoTowerRuntime | None) -> list[EventHandler]:
+    fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
+    chain: list[EventHandler] = [
+        FeedFanout(redis, fanout),
+        FeaturePush(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)),
+    ]
+    if two_tower is not None:  # before the first `pixelrank train two-tower` there is no index to keep
+        chain.append(PostIndexer(two_tower))
+    return chain
 
 
-def make_relay(settings: Settings, sessions: sessionmaker[Session]) -> Relay:
-    return Relay(sessions, handlers(settings), batch_size=settings.relay_batch_size)
+def make_relay(
+    settings: Settings, sessions: sessionmaker[Session], redis: Any, two_tower: TwoTowerRuntime | None = None
+) -> Relay:
+    return Relay(sessions, handlers(settings, redis, two_tower), batch_size=settings.relay_batch_size)
 
 
 class BackgroundRelay:

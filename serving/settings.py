@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     )
     relay_batch_size: int = Field(500, description="Outbox events the relay handles per transaction.")
     relay_idle_seconds: float = Field(0.2, description="How long an idle relay waits before looking again.")
+    celebrity_threshold: int = Field(
+        10_000, description="Followers from which an author's posts are pulled at read time instead of fanned out."
+    )
+    feed_cap: int = Field(800, description="Newest posts kept in each user's fan-out feed set in Redis.")
     story_tray_ttl_s: int = Field(
         30,
         description="Seconds a viewer's story tray stays cached in Redis (0: no caching); bounds how late a "
@@ -57,6 +61,12 @@ class Settings(BaseSettings):
     realtime_channel: str = Field(
         "pixelrank:realtime", description="Redis pub/sub channel carrying live events between server processes."
     )
+    mlflow_tracking_uri: str | None = Field(
+        None,
+        validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "PIXELRANK_MLFLOW_TRACKING_URI"),
+        description="MLflow tracking server URL (production); default: a SQLite store under PIXELRANK_HOME.",
+    )
+    model_refresh_s: float = Field(30.0, description="Seconds between serving's checks of the champion alias.")
 
     @property
     def media_store_config(self) -> StoreConfig:
@@ -68,6 +78,10 @@ class Settings(BaseSettings):
             endpoint_url=self.s3_endpoint_url,
             region=self.s3_region,
         )
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{(self.home / 'mlflow.db').resolve()}"
 
     @property
     def db_url(self) -> str:

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from candidates.two_tower.runtime import TwoTowerRuntime
 from serving.relay import make_relay
+from serving.resources import open_redis
 from serving.settings import Settings
 from social_core.db import make_engine, make_sessionmaker
 
@@ -16,12 +18,13 @@ from social_core.db import make_engine, make_sessionmaker
 def worker(
     once: Annotated[bool, typer.Option(help="Process what is queued now, then exit.")] = False,
 ) -> None:
-    """Relay outbox events to their side effects (online features, ...) until stopped with Ctrl+C.
+    """Relay outbox events to their side effects (feed fan-out, online features, index) until Ctrl+C.
 
     Several workers may run at once on PostgreSQL: each takes its own batches (SKIP LOCKED).
     """
     settings = Settings()
-    relay = make_relay(settings, make_sessionmaker(make_engine(settings.db_url)))
+    sessions = make_sessionmaker(make_engine(settings.db_url))
+    relay = make_relay(settings, sessions, open_redis(settings.redis_url), TwoTowerRuntime.latest(settings.home))
     if once:
         typer.echo(f"relayed {relay.drain()} events")
         return

@@ -59,3 +59,21 @@ def test_worker_once_drains_the_outbox(settings: Settings, monkeypatch, api: Api
     with make_sessionmaker(engine)() as session:
         assert outbox.fetch_unprocessed(session) == []
     engine.dispose()
+
+
+def test_a_new_post_reaches_the_followers_feed_sets(settings: Settings) -> None:
+    from candidates.fanout import feed_key
+
+    live = settings.model_copy(update={"relay": "inprocess", "relay_idle_seconds": 0.02})
+    with TestClient(create_app(live)) as client:
+        api = Api(client)
+        api.signup("alice")
+        api.signup("bob")
+        assert api.as_("bob").post("/v1/users/alice/follow").status_code in (200, 201)
+        post_id = int(api.post("alice"))
+        bob_id = client.get("/v1/users/bob").json()["id"]
+        posted_at = time.perf_counter()
+        redis = client.app.state.redis  # type: ignore[attr-defined]
+        while post_id not in [int(m) for m in redis.zrange(feed_key(bob_id), 0, -1)]:
+            assert time.perf_counter() - posted_at < 1.0, "the post is not in the follower's feed after 1 s"
+            time.sleep(0.01)

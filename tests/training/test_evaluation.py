@@ -215,8 +215,7 @@ def test_cli_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     assert set(report) == {"dataset", "users", "items", "models"}
     assert report["dataset"] == "tiny"
     assert {name: set(metrics) for name, metrics in report["models"].items()} == {
-        "popularity": {"ndcg@10", "recall@20"},
-        "als": {"ndcg@10", "recall@20"},
+        name: {"ndcg@10", "recall@20"} for name in RECOMMENDERS
     }
 
 

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from training.evaluation.models.als import ALS, ALSConfig
 from training.evaluation.models.base import Recommender, rank_in_batches, top_k_unseen
 from training.evaluation.models.popularity import Popularity
+from training.evaluation.models.two_tower import TwoTowerRecommender, TwoTowerRecommenderConfig
 
 RECOMMENDERS: dict[str, Callable[[], Recommender]] = {
     "popularity": Popularity,
     "als": ALS,
+    "two_tower": TwoTowerRecommender,
 }
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "ALSConfig",
     "Popularity",
     "Recommender",
+    "TwoTowerRecommender",
+    "TwoTowerRecommenderConfig",
     "rank_in_batches",
     "top_k_unseen",
 ]

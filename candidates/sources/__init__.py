@@ -1,0 +1,1 @@
+"""Candidate sources, one per module; each is fail-open (see `base.Source`)."""

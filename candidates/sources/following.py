@@ -1,0 +1,100 @@
+"""`following`: the in-network feed, the user's fan-out set merged with the followed celebrities' posts.
+
+The fan-out set is a cache: when it was never built (new user, Redis restarted, a follow or block
+invalidated it) it is rebuilt here from the database, the newest `feed_cap` posts of the followed
+authors under the celebrity threshold, before it is read. A followed celebrity whose `posts:` set is
+empty (Redis restarted) is read from the database instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from candidates.fanout import FanoutConfig, built_key, feed_key, posts_key
+from candidates.sources.base import Source, query_now
+from candidates.sources.engagement import at
+from candidates.types import Candidate, CandidateQuery
+from social_core.models import Follow, Post, User
+
+
+@dataclass(frozen=True)
+class FollowingConfig:
+    fanout: FanoutConfig = field(default_factory=FanoutConfig)
+    per_celebrity: int = 50  # newest posts pulled from each followed celebrity
+
+
+class FollowingSource(Source):
+    name = "following"
+
+    def __init__(self, redis: Any, engine: Engine, config: FollowingConfig | None = None) -> None:
+        self.redis, self.engine, self.config = redis, engine, config or FollowingConfig()
+
+    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+        now = query_now(query)
+        celebrities = self._followed_celebrities(query.user_id)
+        if not self.redis.exists(built_key(query.user_id)):
+            self.rebuild(query.user_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrevrangebyscore(feed_key(query.user_id), now, "-inf", start=0, num=query.limit, withscores=True)
+        for author in celebrities:
+            pipe.zrevrangebyscore(
+                posts_key(author), now, "-inf", start=0, num=self.config.per_celebrity, withscores=True
+            )
+        feed, *pulled = pipe.execute()
+        pulled = [rows or self._latest_posts(a, now) for a, rows in zip(celebrities, pulled, strict=True)]
+        entries: list[tuple[int, float, int | None]] = [(int(m), s, None) for m, s in feed]
+        entries += [(int(m), s, a) for a, rows in zip(celebrities, pulled, strict=True) for m, s in rows]
+        entries.sort(key=lambda e: -e[1])
+        out: dict[int, Candidate] = {}
+        for post_id, score, author_id in entries:
+            if post_id not in out and post_id not in query.exclude_post_ids:
+                out[post_id] = Candidate(post_id, author_id, {self.name: float(score)})
+        return list(out.values())[: query.limit]
+
+    def rebuild(self, user_id: int) -> int:
+        """Write the newest posts of the pushed (non-celebrity) followed authors into the user's feed."""
+        statement = (
+            select(Post.id, Post.created_at)
+            .join(Follow, Follow.followee_id == Post.author_id)
+            .join(User, User.id == Post.author_id)
+            .where(
+                Follow.follower_id == user_id,
+                Post.deleted_at.is_(None),
+                User.followers_count < self.config.fanout.celebrity_threshold,
+            )
+            .order_by(Post.created_at.desc())
+            .limit(self.config.fanout.feed_cap)
+        )
+        with self.engine.connect() as conn:
+            rows = {str(p): at.timestamp() for p, at in conn.execute(statement)}
+        pipe = self.redis.pipeline(transaction=True)
+        if rows:
+            pipe.zadd(feed_key(user_id), rows)
+            pipe.zremrangebyrank(feed_key(user_id), 0, -self.config.fanout.feed_cap - 1)
+        pipe.set(built_key(user_id), 1)
+        pipe.execute()
+        return len(rows)
+
+    def _latest_posts(self, author_id: int, now: float) -> list[tuple[bytes, float]]:
+        statement = (
+            select(Post.id, Post.created_at)
+            .where(Post.author_id == author_id, Post.deleted_at.is_(None), Post.created_at <= at(now))
+            .order_by(Post.created_at.desc())
+            .limit(self.config.per_celebrity)
+        )
+        with self.engine.connect() as conn:
+            return [(str(p).encode(), created.timestamp()) for p, created in conn.execute(statement)]
+
+    def _followed_celebrities(self, user_id: int) -> list[int]:
+        threshold = self.config.fanout.celebrity_threshold
+        statement = (
+            select(Follow.followee_id)
+            .join(User, User.id == Follow.followee_id)
+            .where(Follow.follower_id == user_id, User.followers_count >= threshold)
+        )
+        with self.engine.connect() as conn:
+            return [int(a) for a in conn.scalars(statement)]

@@ -1,0 +1,84 @@
+"""`two_tower`: approximate nearest posts to the user's two-tower embedding (FAISS).
+
+For the feed it is the out-of-network source (followed authors and the user's own posts are
+dropped); for explore it is the whole catalogue (`out_of_network=False`). The user's history is
+their latest engagements before `now`; dense features come from `dense_features(user_id)` (the
+`two_tower_v1` feature service once wired; zeros until then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from candidates.index import PostIndex
+from candidates.sources.base import Source, query_now
+from candidates.sources.engagement import at, engagements
+from candidates.two_tower.embed import embed_users
+from candidates.two_tower.inputs import pad_rows
+from candidates.two_tower.model import TwoTower
+from candidates.types import Candidate, CandidateQuery
+from social_core.models import Follow, Post
+
+
+@dataclass(frozen=True)
+class TwoTowerSourceConfig:
+    out_of_network: bool = True
+    history_days: float = 90.0
+    overfetch: float = 2.0  # search this many times `limit`, since filters drop some
+
+
+class TwoTowerSource(Source):
+    name = "two_tower"
+
+    def __init__(
+        self,
+        model: TwoTower,
+        index: PostIndex,
+        engine: Engine,
+        config: TwoTowerSourceConfig | None = None,
+        dense_features: Callable[[int], np.ndarray | None] | None = None,
+    ) -> None:
+        self.model, self.index, self.engine = model, index, engine
+        self.config = config or TwoTowerSourceConfig()
+        self.dense_features = dense_features or (lambda _user: None)
+
+    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+        now = query_now(query)
+        user = self.user_embedding(query.user_id, now)
+        ids, scores = self.index.search(user, int(query.limit * self.config.overfetch) + len(query.exclude_post_ids))
+        found = {int(p): float(s) for p, s in zip(ids[0], scores[0], strict=True) if p >= 0}
+        authors, excluded = self._authors(list(found), query.user_id, now)
+        out = [
+            Candidate(post, authors[post], {self.name: score})
+            for post, score in found.items()
+            if post in authors and authors[post] not in excluded and post not in query.exclude_post_ids
+        ]
+        return out[: query.limit]
+
+    def user_embedding(self, user_id: int, now: float) -> np.ndarray:
+        config = self.model.config
+        rows = engagements(at(now - self.config.history_days * 86_400), at(now)).subquery()
+        statement = select(rows.c.post_id).where(rows.c.user_id == user_id).order_by(rows.c.created_at.desc())
+        with self.engine.connect() as conn:
+            history = list(dict.fromkeys(int(p) for p in conn.scalars(statement.limit(config.history * 2))))
+        dense = self.dense_features(user_id)
+        dense_row = np.zeros((1, config.user_dense), np.float32) if dense is None else np.asarray(dense)[None, :]
+        return embed_users(self.model, np.array([user_id]), pad_rows([history], config.history), dense_row)
+
+    def _authors(self, post_ids: list[int], user_id: int, now: float) -> tuple[dict[int, int], set[int]]:
+        """Live posts' authors (created by `now`), and the authors to leave out (own, followed)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Post.id, Post.author_id).where(
+                    Post.id.in_(post_ids), Post.deleted_at.is_(None), Post.created_at <= at(now)
+                )
+            ).all()
+            excluded = {user_id}
+            if self.config.out_of_network:
+                excluded |= set(conn.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)))
+        return {int(p): int(a) for p, a in rows}, excluded

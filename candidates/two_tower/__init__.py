@@ -1,0 +1,1 @@
+"""The two-tower retrieval model: hashed inputs, the towers, the training task and post embedding."""

@@ -1,0 +1,76 @@
+"""`TwoTowerRuntime`: a trained two-tower version as serving holds it (model + FAISS index), and the
+relay handler that keeps its index current (`PostIndexer`).
+
+Versions live in `{home}/models/two_tower/{version}/` (written by `training/two_tower.py`): the
+newest folder that holds both the weights and the index is the one served. A post created after
+training is embedded by the post tower from its content alone when the relay sees `post_created`
+(no retraining), added to the index and the index saved, before the event is marked processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import object_session
+
+from candidates.index import INDEX_FILE, PostIndex
+from candidates.two_tower.embed import embed_new_posts
+from candidates.two_tower.model import TwoTower
+from candidates.two_tower.posts import post_rows
+from candidates.two_tower.store import WEIGHTS, load_model
+from social_core.models import Event
+
+
+@dataclass
+class TwoTowerRuntime:
+    version: str
+    folder: Path
+    model: TwoTower
+    index: PostIndex
+
+    @classmethod
+    def load(cls, folder: Path) -> TwoTowerRuntime:
+        return cls(folder.name, folder, load_model(folder), PostIndex.load(folder / "index"))
+
+    @classmethod
+    def latest(cls, home: Path) -> TwoTowerRuntime | None:
+        """The newest complete version under ``home``, or None before the first training."""
+        folder = latest_version(home)
+        return cls.load(folder) if folder is not None else None
+
+
+def latest_version(home: Path) -> Path | None:
+    root = home / "models" / "two_tower"
+    complete = [f for f in root.glob("*") if (f / WEIGHTS).exists() and (f / "index" / INDEX_FILE).exists()]
+    return max(complete, key=lambda f: f.name) if complete else None
+
+
+class PostIndexer:
+    """Relay handler: new posts into the served index, deleted posts out of it."""
+
+    name = "two_tower_index"
+
+    def __init__(self, runtime: TwoTowerRuntime, save: bool = True) -> None:
+        self.runtime, self.save = runtime, save
+
+    def __call__(self, events: Sequence[Event]) -> None:
+        created = [e.post_id for e in events if e.type == "post_created" and e.post_id is not None]
+        deleted = [e.post_id for e in events if e.type == "post_deleted" and e.post_id is not None]
+        if not created and not deleted:
+            return
+        index = self.runtime.index
+        if created:
+            session = object_session(events[0])  # the relay's own (SQLite: its lock holder)
+            if session is None:
+                raise ValueError("PostIndexer needs events loaded by the relay's session")
+            rows = post_rows(session.connection(), created)
+            if rows:
+                vectors = embed_new_posts(self.runtime.model, rows)
+                index.add(np.array([row["id"] for row in rows], dtype=np.int64), vectors)
+        if deleted:
+            index.remove(np.array(deleted, dtype=np.int64))
+        if self.save:
+            index.save(self.runtime.folder / "index")

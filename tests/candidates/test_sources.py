@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from candidates.fanout import FanoutConfig, fan_out
+from candidates.index import PostIndex
+from candidates.merge import merge, retrieve
+from candidates.sources.base import Source
+from candidates.sources.following import FollowingSource
+from candidates.sources.fresh import FreshSource
+from candidates.sources.popular import PopularSource
+from candidates.sources.social_proof import SocialProofSource
+from candidates.sources.two_tower import TwoTowerSource
+from candidates.two_tower.embed import embed_new_posts
+from candidates.two_tower.inputs import Buckets
+from candidates.two_tower.model import TwoTower, TwoTowerConfig
+from candidates.types import Candidate, CandidateQuery
+from tests.candidates.conftest import SmallWorld, hours_ago, post_id
+
+
+def ids(candidates: list[Candidate]) -> list[int]:
+    return [c.post_id for c in candidates]
+
+
+def test_following_merges_the_feed_set_with_followed_celebrities(small_world: SmallWorld, redis: object) -> None:
+    config = FanoutConfig(celebrity_threshold=10_000)
+    for author, celebrity in ((2, False), (3, True), (6, False), (4, False)):
+        followers = [1] if author in (2, 6) else [2]
+        for n in (1, 2, 3):
+            created = hours_ago(10 * n + author).timestamp()
+            fan_out(redis, post_id(author, n), author, created, followers, celebrity, config)
+    found = FollowingSource(redis, small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
+    expected = {post_id(a, n) for a in (2, 3, 6) for n in (1, 2, 3)}
+    assert set(ids(found)) == expected
+    scores = [c.sources["following"] for c in found]
+    assert scores == sorted(scores, reverse=True)  # newest first
+    assert {c.author_id for c in found if c.post_id == post_id(3, 1)} == {3}
+
+
+def test_popular_ranks_by_decayed_engagement(small_world: SmallWorld) -> None:
+    found = PopularSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
+    assert found[0].post_id == post_id(4, 2)  # four recent likes
+    assert found[0].sources["popular"] > found[1].sources["popular"]
+    viewer_own = PopularSource(small_world.engine)(CandidateQuery(user_id=4, now_ts=small_world.now_ts))
+    assert all(c.author_id != 4 for c in viewer_own)
+
+
+def test_social_proof_returns_posts_liked_by_followees(small_world: SmallWorld) -> None:
+    found = SocialProofSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
+    assert ids(found)[0] == post_id(4, 2)  # liked by 2, 3 and 6, all followed
+    assert post_id(4, 1) in ids(found) and post_id(5, 2) in ids(found)
+    assert dict((c.post_id, c.sources["social_proof"]) for c in found)[post_id(4, 1)] == 2
+
+
+def test_fresh_returns_newest_posts_of_authors_the_user_engages_with(small_world: SmallWorld) -> None:
+    found = FreshSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
+    authors = {c.author_id for c in found}
+    assert authors == {5, 6}  # likes on 5's posts, a save on 6's
+    assert ids(found)[:2] == [post_id(5, 1), post_id(6, 1)]  # newest first (15 h and 16 h old)
+
+
+def test_sources_do_not_see_the_future(small_world: SmallWorld) -> None:
+    earlier = CandidateQuery(user_id=1, now_ts=hours_ago(30).timestamp())
+    assert SocialProofSource(small_world.engine)(earlier) == []
+    assert all(c.post_id != post_id(4, 2) for c in PopularSource(small_world.engine)(earlier))
+
+
+def test_two_tower_source_leaves_out_followed_authors_and_own_posts(small_world: SmallWorld) -> None:
+    model = TwoTower.build(TwoTowerConfig(dim=8, embedding_dim=8, hidden=8, buckets=Buckets(64, 256, 64, 64)))
+    posts = [{"id": post_id(a, n), "author_id": a, "caption": "hello"} for a in range(1, 7) for n in (1, 2, 3)]
+    index = PostIndex.build(np.array([p["id"] for p in posts]), embed_new_posts(model, posts))
+    query = CandidateQuery(user_id=1, now_ts=small_world.now_ts, limit=50)
+    found = TwoTowerSource(model, index, small_world.engine)(query)
+    assert {c.author_id for c in found} == {4, 5}
+    assert all(c.sources["two_tower"] <= 1.0 + 1e-5 for c in found)
+
+
+class Broken(Source):
+    name = "broken"
+
+    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+        raise RuntimeError("index file missing")
+
+
+def test_a_failing_source_logs_and_returns_nothing(caplog: pytest.LogCaptureFixture, small_world: SmallWorld) -> None:
+    with caplog.at_level(logging.ERROR, logger="pixelrank.candidates"):
+        found = retrieve([Broken(), PopularSource(small_world.engine)], CandidateQuery(1, now_ts=small_world.now_ts))
+    assert found and all("popular" in c.sources for c in found)
+    assert "broken failed" in caplog.text
+
+
+def test_a_source_whose_store_is_down_fails_open(small_world: SmallWorld) -> None:
+    import redis as redis_lib
+
+    down = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    assert FollowingSource(down, small_world.engine)(CandidateQuery(user_id=1)) == []
+
+
+def test_merge_dedupes_and_keeps_every_source() -> None:
+    merged = merge(
+        [
+            [Candidate(1, None, {"following": 5.0}), Candidate(2, 7, {"following": 4.0})],
+            [Candidate(2, 7, {"popular": 0.3}), Candidate(1, 9, {"popular": 0.2}), Candidate(3, 8, {"popular": 0.1})],
+        ]
+    )
+    assert [c.post_id for c in merged] == [1, 2, 3]
+    assert merged[0].sources == {"following": 5.0, "popular": 0.2} and merged[0].author_id == 9
+    assert merged[1].source_names == ["following", "popular"]

@@ -1,0 +1,1 @@
+"""Training sets read from the social core's tables."""

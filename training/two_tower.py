@@ -1,0 +1,118 @@
+"""Train the two-tower retrieval model on the app's engagement and index every post.
+
+Reads top to bottom: load engagement (likes, comments, saves; optionally impressions) from the
+database, split it in time (train / validation for early stopping / test), train, measure test
+recall@K over the whole catalogue, log params, metrics, the recall curve and the model to MLflow,
+then write the model and the FAISS index of all post embeddings to `{home}/models/two_tower/{version}/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import torch
+from matplotlib.figure import Figure
+
+from candidates.index import IndexConfig, PostIndex
+from candidates.two_tower.embed import embed_posts, embed_users
+from candidates.two_tower.model import TwoTower, TwoTowerConfig
+from candidates.two_tower.store import blank_unseen_ids, save_model
+from candidates.two_tower.task import TaskConfig, TwoTowerTask
+from candidates.two_tower.trainer import TrainConfig, fit
+from social_core.db import make_engine
+from training.datasets.engagement import load_engagement, recall_curve, time_split
+
+
+@dataclass(frozen=True)
+class TwoTowerJobConfig:
+    home: Path
+    database_url: str
+    tracking_uri: str | None = None  # None: sqlite:///{home}/mlflow.db
+    experiment: str = "two_tower"
+    version: str | None = None  # None: the UTC start time, e.g. 20260110T120000
+    include_impressions: bool = False
+    test_fraction: float = 0.1
+    validation_fraction: float = 0.1
+    recall_ks: tuple[int, ...] = (10, 20, 50, 100, 200, 500)
+    model: TwoTowerConfig = field(default_factory=lambda: TwoTowerConfig(history=20))
+    task: TaskConfig = field(default_factory=lambda: TaskConfig(id_dropout=0.3))
+    train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=10, batch_size=256, patience=2))
+    index: IndexConfig = field(default_factory=IndexConfig)
+
+
+@dataclass
+class TwoTowerJobResult:
+    version: str
+    folder: Path
+    run_id: str
+    recall: dict[int, float]
+    best_epoch: int
+
+
+def main(
+    config: TwoTowerJobConfig, on_epoch: Callable[[int, dict[str, float]], None] | None = None
+) -> TwoTowerJobResult:
+    version = config.version or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = config.home / "models" / "two_tower" / version
+    engine = make_engine(config.database_url)
+    data = load_engagement(engine, config.model.history, config.include_impressions, config.model.max_tokens)
+    engine.dispose()
+    train, validation, test = time_split(data.examples, config.test_fraction, config.validation_fraction)
+
+    mlflow.set_tracking_uri(config.tracking_uri or f"sqlite:///{config.home}/mlflow.db")
+    mlflow.set_experiment(config.experiment)
+    with mlflow.start_run(run_name=version) as run:
+        mlflow.log_params(flat_params(config, version, len(train), len(validation), len(test), len(data.table)))
+        torch.manual_seed(config.train.seed)
+        model = TwoTower.build(config.model)
+
+        def log_epoch(epoch: int, metrics: dict[str, float]) -> None:
+            mlflow.log_metrics(metrics, step=epoch)
+            if on_epoch is not None:
+                on_epoch(epoch, metrics)
+
+        result = fit(TwoTowerTask(model, config.task), data.table, train, validation, config.train, log_epoch)
+        table = blank_unseen_ids(data.table, train.post_rows)
+        post_vectors = embed_posts(model, table)
+        users = embed_users(model, test.user_ids, test.history, test.dense)
+        recall = recall_curve(users, post_vectors, test.post_rows, config.recall_ks)
+        mlflow.log_metrics({f"test_recall_at_{k}": value for k, value in recall.items()})
+        mlflow.log_metric("best_epoch", result.best_epoch)
+        mlflow.log_figure(recall_figure(recall, version), "recall_at_k.png")
+
+        save_model(model, folder)
+        PostIndex.build(data.table.post_ids, post_vectors, config.index).save(folder / "index")
+        mlflow.log_artifacts(str(folder), artifact_path="model")
+    return TwoTowerJobResult(version, folder, run.info.run_id, recall, result.best_epoch)
+
+
+def flat_params(config: TwoTowerJobConfig, version: str, *sizes: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"version": version, "include_impressions": config.include_impressions}
+    params |= dict(zip(("train_examples", "validation_examples", "test_examples", "posts"), sizes, strict=True))
+    for prefix, part in (
+        ("model", config.model),
+        ("task", config.task),
+        ("train", config.train),
+        ("index", config.index),
+    ):
+        for key, value in asdict(part).items():
+            params[f"{prefix}.{key}"] = value
+    return params
+
+
+def recall_figure(recall: dict[int, float], version: str) -> Figure:
+    """Test recall@K against K (a matplotlib `Figure`: no pyplot, no display needed)."""
+    figure = Figure(figsize=(5, 3.5))
+    axes = figure.subplots()
+    ks = sorted(recall)
+    axes.plot(ks, [recall[k] for k in ks], marker="o")
+    axes.set_xscale("log")
+    axes.set(xlabel="K", ylabel="test recall@K", title=f"two-tower {version}", ylim=(0, 1))
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
