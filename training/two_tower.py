@@ -9,23 +9,27 @@ then write the model and the FAISS index of all post embeddings to `{home}/model
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import mlflow
 import torch
+from feast import FeatureStore
 from matplotlib.figure import Figure
 
 from candidates.index import IndexConfig, PostIndex
-from candidates.two_tower.embed import embed_posts, embed_users
+from candidates.two_tower.embed import CONTENT_STATS, embed_posts, embed_users
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.two_tower.store import blank_unseen_ids, save_model
 from candidates.two_tower.task import TaskConfig, TwoTowerTask
 from candidates.two_tower.trainer import TrainConfig, fit
+from candidates.two_tower.user_features import USER_FEATURES
+from features.store import FeatureStoreConfig, open_store
 from social_core.db import make_engine
 from training.datasets.engagement import load_engagement, recall_curve, time_split
+from training.datasets.user_features import user_features_at
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class TwoTowerJobConfig:
     task: TaskConfig = field(default_factory=lambda: TaskConfig(id_dropout=0.3))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=10, batch_size=256, patience=2))
     index: IndexConfig = field(default_factory=IndexConfig)
+    # The feature store whose `two_tower_v1` user features the user tower reads (point in time);
+    # None, or a store not built yet (`pixelrank features apply` + `build`): the tower goes without.
+    features: FeatureStoreConfig | None = None
 
 
 @dataclass
@@ -59,17 +66,29 @@ def main(
 ) -> TwoTowerJobResult:
     version = config.version or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = config.home / "models" / "two_tower" / version
+    store = built_feature_store(config.features)
+    model_config = replace(
+        config.model, user_dense=len(USER_FEATURES) if store is not None else 0, post_stats=len(CONTENT_STATS)
+    )
     engine = make_engine(config.database_url)
-    data = load_engagement(engine, config.model.history, config.include_impressions, config.model.max_tokens)
+    data = load_engagement(
+        engine, model_config.history, config.include_impressions, model_config.max_tokens, model_config.post_stats
+    )
     engine.dispose()
+    if store is not None:
+        data.examples.dense = user_features_at(store, data.examples.user_ids, data.examples.timestamps)
     train, validation, test = time_split(data.examples, config.test_fraction, config.validation_fraction)
 
     mlflow.set_tracking_uri(config.tracking_uri or f"sqlite:///{config.home}/mlflow.db")
     mlflow.set_experiment(config.experiment)
     with mlflow.start_run(run_name=version) as run:
-        mlflow.log_params(flat_params(config, version, len(train), len(validation), len(test), len(data.table)))
+        mlflow.log_params(
+            flat_params(
+                replace(config, model=model_config), version, len(train), len(validation), len(test), len(data.table)
+            )
+        )
         torch.manual_seed(config.train.seed)
-        model = TwoTower.build(config.model)
+        model = TwoTower.build(model_config)
 
         def log_epoch(epoch: int, metrics: dict[str, float]) -> None:
             mlflow.log_metrics(metrics, step=epoch)
@@ -89,6 +108,12 @@ def main(
         PostIndex.build(data.table.post_ids, post_vectors, config.index).save(folder / "index")
         mlflow.log_artifacts(str(folder), artifact_path="model")
     return TwoTowerJobResult(version, folder, run.info.run_id, recall, result.best_epoch)
+
+
+def built_feature_store(config: FeatureStoreConfig | None) -> FeatureStore | None:
+    if config is None or not (config.repo_dir / "registry.db").exists() or not config.data_dir.exists():
+        return None
+    return open_store(config)
 
 
 def flat_params(config: TwoTowerJobConfig, version: str, *sizes: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from candidates.two_tower.inputs import MEDIA_TYPES, PostTable, caption_tokens, 
 from candidates.two_tower.model import TwoTower
 
 BATCH = 4096
+CONTENT_STATS = ("caption_length", "hashtag_count")
 
 
 @torch.no_grad()
@@ -50,13 +51,14 @@ def embed_users(
 
 def post_table(rows: Iterable[Mapping[str, Any]], max_tokens: int = 16, n_stats: int = 0) -> PostTable:
     """Posts as mappings (``id``, ``author_id``, ``caption``, optional ``hashtags``, ``media_type``,
-    ``stats``) → a `PostTable`. ``media_type`` is one of `MEDIA_TYPES` (unknown → "none")."""
+    ``stats``) → a `PostTable`. ``media_type`` is one of `MEDIA_TYPES` (unknown → "none"); ``stats``
+    defaults to `content_stats` (the first ``n_stats`` of them)."""
     rows = list(rows)
     tokens = [caption_tokens(row.get("caption") or "", row.get("hashtags") or (), max_tokens) for row in rows]
     stats = np.zeros((len(rows), n_stats), dtype=np.float32)
     for i, row in enumerate(rows):
-        if n_stats and row.get("stats") is not None:
-            stats[i] = np.asarray(row["stats"], dtype=np.float32)[:n_stats]
+        values = row["stats"] if row.get("stats") is not None else content_stats(row)
+        stats[i, : min(n_stats, len(values))] = np.asarray(values, dtype=np.float32)[:n_stats]
     media = [row.get("media_type") or "none" for row in rows]
     return PostTable(
         post_ids=np.array([int(row["id"]) for row in rows], dtype=np.int64),
@@ -65,6 +67,12 @@ def post_table(rows: Iterable[Mapping[str, Any]], max_tokens: int = 16, n_stats:
         media_type=np.array([MEDIA_TYPES.index(m) if m in MEDIA_TYPES else 0 for m in media], dtype=np.int64),
         stats=stats,
     )
+
+
+def content_stats(row: Mapping[str, Any]) -> list[float]:
+    """The numbers a post's content fixes at creation (`CONTENT_STATS`): caption length, hashtag count.
+    Engagement counters are left to the ranker: an indexed embedding cannot follow them as they change."""
+    return [float(len(row.get("caption") or "")), float(len(row.get("hashtags") or ()))]
 
 
 def embed_new_posts(model: TwoTower, post_rows: Sequence[Mapping[str, Any]]) -> np.ndarray:

@@ -47,6 +47,12 @@ def masked_mean(embeddings: nn.Embedding, ids: torch.Tensor) -> torch.Tensor:
     return summed / mask.sum(dim=1).clamp(min=1.0)
 
 
+def log_scale(features: torch.Tensor) -> torch.Tensor:
+    """log1p of non-negative counts and rates: heavy-tailed counts (likes, followers) stay in range.
+    Inside the model, so training and serving cannot scale differently."""
+    return torch.log1p(features.clamp(min=0.0))
+
+
 def mlp(inputs: int, hidden: int, out: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, out))
 
@@ -75,7 +81,7 @@ class PostTower(nn.Module):
             self.media_embedding(posts.media_type),
         ]
         if self.stats is not None:
-            parts.append(self.stats(posts.stats))
+            parts.append(self.stats(log_scale(posts.stats)))
         return functional.normalize(self.mlp(torch.cat(parts, dim=-1)), dim=-1)
 
 
@@ -95,7 +101,7 @@ class UserTower(nn.Module):
     def forward(self, users: UserInputs) -> torch.Tensor:
         parts = [self.user_embedding(users.user_ids), masked_mean(self.history_embedding, users.history)]
         if self.dense is not None:
-            parts.append(self.dense(users.dense))
+            parts.append(self.dense(log_scale(users.dense)))
         return functional.normalize(self.mlp(torch.cat(parts, dim=-1)), dim=-1)
 
 
