@@ -1,0 +1,30 @@
+"""Post embeddings for MMR, read back from the two-tower `PostIndex` that retrieval already holds.
+
+FAISS can give back a stored vector by id for flat and HNSW indexes; an IVF index without a direct
+map cannot, and a post the index does not hold has none: those get a zero row, which MMR treats as
+unlike everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from candidates.index import PostIndex
+
+
+class IndexEmbeddings:
+    def __init__(self, index: PostIndex) -> None:
+        self.index = index
+
+    def __call__(self, post_ids: Sequence[int]) -> np.ndarray:
+        out = np.zeros((len(post_ids), self.index.dim), dtype=np.float32)
+        for row, post_id in enumerate(post_ids):
+            if post_id in self.index.tombstones:
+                continue
+            try:
+                out[row] = self.index.index.reconstruct(int(post_id))
+            except RuntimeError:  # not in the index, or an index kind that cannot reconstruct
+                continue
+        return out

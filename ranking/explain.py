@@ -1,0 +1,123 @@
+"""A short reason for every served item: its strongest contribution, then the source that proposed it.
+
+The head with the largest value-model term says what the item is expected to earn. Where the scorer
+has per-feature contributions for that head (LightGBM `pred_contrib`, the heuristic's log factors),
+the largest positive contribution among features that describe the item or the viewer's relation
+to its author becomes the phrase ("you often like posts by @alice"); otherwise the head does
+("you may want to save this"). The candidate source adds where it came from ("popular with people
+you follow"). Phrases are looked up by feature name (`features.schema`), never by column position.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from ranking.scorers.base import FeatureFrame, Scorer
+from ranking.types import RankingContext, ScoredCandidate
+
+log = logging.getLogger("pixelrank.ranking")
+
+FEATURE_PHRASES: dict[str, str] = {
+    "ua_interactions_28d": "you often like posts by {author}",
+    "ua_hours_since_last": "you engaged with {author} recently",
+    "ua_follows": "you follow {author}",
+    "ua_followed_by": "{author} follows you",
+    "ua_mutual": "you and {author} follow each other",
+    "post_age_hours": "new from {author}",
+    "author_followers": "{author} is popular",
+    "author_is_celebrity": "{author} is popular",
+    "author_engagement_rate_28d": "{author}'s posts do well",
+    "author_posts_7d": "{author} posts often",
+}
+PREFIX_PHRASES = {"post_likes": "popular right now", "post_comments": "people are talking about it"}
+PREFIX_PHRASES |= {"post_saves": "people are saving it", "post_engagement": "popular right now"}
+HEAD_PHRASES = {
+    "like": "you may like this",
+    "comment": "you may want to comment",
+    "save": "you may want to save this",
+    "share": "worth sharing",
+}
+# Most specific first: a post both trending and liked by friends is explained by the friends.
+SOURCE_PHRASES = {
+    "social_proof": "popular with people you follow",
+    "fresh": "new from {author}, whom you engage with",
+    "following": "from {author}, whom you follow",
+    "two_tower": "similar to posts you engaged with",
+    "popular": "trending now",
+}
+
+
+def feature_phrase(feature: str) -> str | None:
+    phrase = FEATURE_PHRASES.get(feature)
+    if phrase is not None:
+        return phrase
+    return next((p for prefix, p in PREFIX_PHRASES.items() if feature.startswith(prefix)), None)
+
+
+def source_phrase(sources: Sequence[str]) -> str | None:
+    return next((SOURCE_PHRASES[s] for s in SOURCE_PHRASES if s in sources), None)
+
+
+def top_head(candidate: ScoredCandidate) -> str:
+    """The head with the largest positive value-model term ("like" when none is positive)."""
+    positive = {h: t for h, t in candidate.terms.items() if t > 0}
+    return max(positive, key=lambda h: positive[h]) if positive else "like"
+
+
+class Explainer:
+    name = "explain"
+
+    def __call__(self, context: RankingContext, served: list[ScoredCandidate], scorer: Scorer) -> list[ScoredCandidate]:
+        """Set `reason` on every served candidate (and return them, as the other stages do)."""
+        heads = [top_head(c) for c in served]
+        strongest: list[str | None] = [None] * len(served)
+        for head in dict.fromkeys(heads):
+            rows = [i for i, h in enumerate(heads) if h == head]
+            matrix = np.stack([_features(served[i], context) for i in rows])
+            contributions = _contributions(scorer, FeatureFrame(matrix, context.feature_columns), head)
+            if contributions is None:
+                continue
+            for row, values in zip(rows, contributions, strict=True):
+                strongest[row] = _strongest(values, scorer.feature_names)
+        for candidate, head, phrase in zip(served, heads, strongest, strict=True):
+            candidate.reason = reason(candidate, phrase or HEAD_PHRASES.get(head, HEAD_PHRASES["like"]))
+        return served
+
+
+def reason(candidate: ScoredCandidate, phrase: str) -> str:
+    """The phrase, then the source's unless both say the same thing (the author twice, popularity twice)."""
+    author = f"@{candidate.author_name}" if candidate.author_name else "this account"
+    source = source_phrase(list(candidate.sources))
+    about_author = "{author}" in phrase and source is not None and "{author}" in source
+    about_popularity = phrase in PREFIX_PHRASES.values() and source == SOURCE_PHRASES["popular"]
+    if source is None or source == phrase or about_author or about_popularity:
+        return phrase.format(author=author)
+    return f"{phrase.format(author=author)} · {source.format(author=author)}"
+
+
+def _strongest(values: np.ndarray, names: Sequence[str]) -> str | None:
+    """The phrase of the largest positive contribution that has one."""
+    for j in np.argsort(-values, kind="stable"):
+        if values[j] <= 0:
+            return None
+        phrase = feature_phrase(names[j])
+        if phrase is not None:
+            return phrase
+    return None
+
+
+def _contributions(scorer: Scorer, frame: FeatureFrame, head: str) -> np.ndarray | None:
+    try:
+        return scorer.contributions(frame, head)
+    except Exception:  # an explanation is worth less than the page: fall back to the head's phrase
+        log.exception("contributions of %s failed", scorer.version)
+        return None
+
+
+def _features(candidate: ScoredCandidate, context: RankingContext) -> np.ndarray:
+    if candidate.features is None:
+        raise ValueError(f"post {candidate.post_id} reached explanations without features")
+    return candidate.features

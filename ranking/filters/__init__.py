@@ -1,0 +1,1 @@
+"""Filters: each drops some candidates and says which (`FilterResult(kept, removed)`)."""

@@ -1,0 +1,1 @@
+"""Hydrators: load what the later stages need (viewer graph, post facts, seen posts, model features)."""

@@ -1,0 +1,50 @@
+"""The ranker's features for every candidate, from the online store (`features.hydrate.Hydrator`).
+
+Fail-open: when the online store is unreachable every candidate gets the documented defaults
+(`features.schema.default`) and the response is marked degraded; the ranking is then poorer, not gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from features.schema import default
+from ranking.types import RankingContext, ScoredCandidate
+
+log = logging.getLogger("pixelrank.ranking")
+
+
+class FeatureReader(Protocol):
+    """What `features.hydrate.Hydrator` offers: its column names and one matrix per call."""
+
+    columns: list[str]
+
+    def __call__(
+        self, user_id: int, post_ids: Sequence[int], author_ids: Sequence[int], request_ts: float | None = None
+    ) -> np.ndarray: ...
+
+
+class FeatureHydrator:
+    name = "features"
+
+    def __init__(self, reader: FeatureReader) -> None:
+        self.reader = reader
+        self.columns = tuple(reader.columns)
+        self.defaults = np.array([default(c) for c in self.columns])
+
+    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
+        context.feature_columns = self.columns
+        posts = [c.post_id for c in candidates]
+        authors = [c.author_id if c.author_id is not None else -1 for c in candidates]
+        try:
+            matrix = self.reader(context.viewer.user_id, posts, authors, context.now_ts)
+        except Exception:
+            log.exception("feature hydration failed for user %s", context.viewer.user_id)
+            context.degrade("online store unreachable: feature defaults")
+            matrix = np.tile(self.defaults, (len(candidates), 1))
+        for candidate, row in zip(candidates, matrix, strict=True):
+            candidate.features = row

@@ -1,0 +1,42 @@
+"""Post facts from the database: author (fan-out entries carry none), deleted, author private, username.
+
+A post the database does not know is marked deleted. Errors propagate: without these facts the
+visibility filters cannot run, and serving a post nobody checked is worse than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from ranking.types import RankingContext, ScoredCandidate
+from social_core.models import Post, User
+
+
+class PostFactsHydrator:
+    name = "post_facts"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
+        if not candidates:
+            return
+        statement = (
+            select(Post.id, Post.author_id, Post.deleted_at, User.is_private, User.username)
+            .join(User, User.id == Post.author_id)
+            .where(Post.id.in_([c.post_id for c in candidates]))
+        )
+        with self.engine.connect() as conn:
+            rows = {int(r[0]): r for r in conn.execute(statement)}
+        for candidate in candidates:
+            row = rows.get(candidate.post_id)
+            if row is None:
+                candidate.deleted = True
+                continue
+            candidate.author_id = int(row[1])
+            candidate.deleted = row[2] is not None
+            candidate.author_private = bool(row[3])
+            candidate.author_name = str(row[4])

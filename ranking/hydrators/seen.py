@@ -1,0 +1,25 @@
+"""The viewer's recently shown posts, from the `SeenStore`. Fail-open: a Redis outage repeats a few posts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from ranking.seen import SeenStore
+from ranking.types import RankingContext, ScoredCandidate
+
+log = logging.getLogger("pixelrank.ranking")
+
+
+class SeenHydrator:
+    name = "seen"
+
+    def __init__(self, store: SeenStore, last_n: int | None = None) -> None:
+        self.store, self.last_n = store, last_n
+
+    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
+        try:
+            context.viewer.seen |= set(self.store.recent(context.viewer.user_id, self.last_n))
+        except Exception:
+            log.exception("reading seen posts of user %s failed", context.viewer.user_id)
+            context.degrade("seen store unreachable: recently seen posts not filtered")

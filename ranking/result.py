@@ -1,0 +1,65 @@
+"""What a pipeline run returns: the served items, who served them, and per-stage timings and counts.
+
+`served_by` tells the client (and the logs) which pipeline, sources and model produced the page and
+whether anything fell back (`degraded` with its reasons). `stages` feeds the metrics: one entry per
+source, the merge, each hydrator, filter, the scorer, each selector, explanations and side effects,
+in run order, with its seconds and candidates in and out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from social_core.types import PostId, UserId
+
+
+@dataclass(frozen=True)
+class ServedItem:
+    post_id: PostId
+    author_id: UserId
+    score: float
+    reason: str
+    sources: tuple[str, ...]  # the candidate sources that proposed it
+
+
+@dataclass(frozen=True)
+class ServedBy:
+    pipeline: str  # "feed", "explore"
+    scorer: str  # the registry type that scored: "lightgbm", "torch", "heuristic"
+    model_version: str
+    sources: tuple[str, ...]  # sources that answered (possibly with nothing)
+    failed_sources: tuple[str, ...] = ()
+    degraded_reasons: tuple[str, ...] = ()
+
+    @property
+    def degraded(self) -> bool:
+        return bool(self.degraded_reasons)
+
+
+@dataclass(frozen=True)
+class StageStat:
+    kind: str  # "source", "merge", "hydrator", "filter", "scorer", "selector", "explain", "side_effect"
+    name: str
+    seconds: float
+    count_in: int
+    count_out: int
+
+    @property
+    def removed(self) -> int:
+        return max(self.count_in - self.count_out, 0)
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    items: list[ServedItem]
+    served_by: ServedBy
+    stages: list[StageStat]
+
+    def candidates_per_source(self) -> dict[str, int]:
+        return {s.name: s.count_out for s in self.stages if s.kind == "source"}
+
+    def removed_per_filter(self) -> dict[str, int]:
+        return {s.name: s.removed for s in self.stages if s.kind == "filter"}
+
+    def seconds_per_stage(self) -> dict[str, float]:
+        return {f"{s.kind}:{s.name}": s.seconds for s in self.stages}

@@ -1,0 +1,1 @@
+"""Scorers: a `RankerModel` (LightGBM, torch, or the heuristic) behind one interface, chosen by config `type`."""

@@ -1,0 +1,67 @@
+"""Topic spread by maximal marginal relevance (Carbonell & Goldstein, 1998) on post embeddings.
+
+Over the best `window` candidates, each position takes the candidate maximising
+`λ · relevance − (1 − λ) · max cosine similarity to those already placed`, relevance being the score
+rescaled to [0, 1]. Posts without an embedding count as unlike everything. Candidates past the
+window keep their order after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ranking.types import RankingContext, ScoredCandidate
+
+
+class PostEmbeddings(Protocol):
+    def __call__(self, post_ids: Sequence[int]) -> np.ndarray:
+        """(N, D) embeddings, a zero row for a post without one."""
+        ...
+
+
+@dataclass(frozen=True)
+class MMRConfig:
+    relevance_weight: float = 0.7  # λ: 1 is plain score order, 0 is pure novelty
+    window: int = 200
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.relevance_weight <= 1.0:
+            raise ValueError("relevance_weight must be within [0, 1]")
+
+
+class MMR:
+    name = "mmr"
+
+    def __init__(self, embeddings: PostEmbeddings, config: MMRConfig | None = None) -> None:
+        self.embeddings, self.config = embeddings, config or MMRConfig()
+
+    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> list[ScoredCandidate]:
+        head, tail = list(candidates[: self.config.window]), list(candidates[self.config.window :])
+        if len(head) < 3:
+            return head + tail
+        order = mmr_order(
+            np.array([c.score for c in head]), self.embeddings([c.post_id for c in head]), self.config.relevance_weight
+        )
+        return [head[i] for i in order] + tail
+
+
+def mmr_order(scores: np.ndarray, vectors: np.ndarray, relevance_weight: float) -> list[int]:
+    """The MMR permutation of `scores`' indices."""
+    spread = float(scores.max() - scores.min())
+    relevance = (scores - scores.min()) / spread if spread > 0 else np.ones(len(scores))
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = np.divide(vectors, norms, out=np.zeros_like(vectors, dtype=np.float64), where=norms > 0)
+    closest = np.zeros(len(scores))
+    free = np.ones(len(scores), dtype=bool)
+    order: list[int] = []
+    for _ in range(len(scores)):
+        gain = np.where(free, relevance_weight * relevance - (1.0 - relevance_weight) * closest, -np.inf)
+        i = int(np.argmax(gain))
+        order.append(i)
+        free[i] = False
+        closest = np.maximum(closest, unit @ unit[i])
+    return order

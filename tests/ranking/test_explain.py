@@ -1,0 +1,83 @@
+"""Explanations: from the strongest contribution, else the largest value-model term, plus the source."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ranking.explain import Explainer, feature_phrase, source_phrase, top_head
+from ranking.scorers.registry import build_scorer
+from ranking.types import ScoredCandidate
+from tests.ranking.conftest import COLUMNS, FakeModel, cand, context_for, feature_row
+from tests.ranking.test_scorers import TinyLightGBM
+
+
+def served(
+    values: dict[str, float], sources: dict[str, float], terms: dict[str, float] | None = None
+) -> ScoredCandidate:
+    return cand(1, 2, author_name="alice", sources=sources, features=feature_row(values), terms=terms or {"like": 0.1})
+
+
+def explain(candidates: list[ScoredCandidate], kind: str, model: object = None) -> list[str]:
+    context = context_for()
+    context.feature_columns = tuple(COLUMNS)
+    Explainer()(context, candidates, build_scorer({"type": kind}, model))  # type: ignore[arg-type]
+    return [c.reason for c in candidates]
+
+
+def test_lightgbm_contributions_name_the_author_affinity() -> None:
+    items = [
+        served({"ua_interactions_28d": 8, "post_engagement_rate": 0.1}, {"two_tower": 0.9}),
+        served({"ua_interactions_28d": 0}, {"social_proof": 2.0, "popular": 5.0}),
+    ]
+    reasons = explain(items, "lightgbm", TinyLightGBM())
+    assert reasons[0] == "you often like posts by @alice · similar to posts you engaged with"
+    assert reasons[1].endswith("popular with people you follow") and not reasons[1].startswith("you often like")
+
+
+def test_heuristic_explains_by_its_largest_factor() -> None:
+    items = [
+        served({"post_age_hours": 1}, {"following": 1.0}),  # fresh; the source repeats the author: left out
+        served({"post_age_hours": 1, "ua_follows": 1}, {"popular": 1.0}),  # following doubles, 1 h is ×1.94
+        served({"post_age_hours": 30, "post_engagement_rate": 0.2}, {"popular": 1.0}),
+    ]
+    assert explain(items, "heuristic") == [
+        "new from @alice",
+        "you follow @alice · trending now",
+        "popular right now",  # and trending: said once
+    ]
+
+
+def test_without_contributions_the_largest_value_term_speaks() -> None:
+    item = served({}, {"popular": 3.0}, terms={"like": 0.3, "save": 0.9, "hide": -0.5})
+    assert top_head(item) == "save"
+    assert explain([item], "torch", FakeModel()) == ["you may want to save this · trending now"]
+    nothing = served({}, {}, terms={"hide": -1.0})
+    assert explain([nothing], "torch", FakeModel()) == ["you may like this"]
+
+
+def test_every_served_item_gets_a_reason() -> None:
+    rng = np.random.default_rng(5)
+    items = []
+    for i in range(30):
+        values = {"ua_interactions_28d": float(rng.poisson(2)), "post_engagement_rate": float(rng.uniform(0, 0.2))}
+        source = ["following", "two_tower", "popular", "social_proof", "fresh"][i % 5]
+        terms = {"like": float(rng.uniform()), "comment": float(rng.uniform()), "hide": -0.1}
+        items.append(served(values, {source: 1.0}, terms))
+    for kind, model in (("lightgbm", FakeModel()), ("torch", FakeModel()), ("heuristic", None)):
+        reasons = explain(items, kind, model)
+        assert all(r and not r.startswith(" ·") for r in reasons), kind
+
+
+def test_a_failing_contribution_path_still_explains() -> None:
+    class Broken(FakeModel):
+        def contributions(self, features: np.ndarray, head: str) -> np.ndarray | None:
+            raise RuntimeError("no pred_contrib today")
+
+    assert explain([served({}, {"popular": 1.0})], "lightgbm", Broken()) == ["you may like this · trending now"]
+
+
+def test_phrases_by_feature_name() -> None:
+    assert feature_phrase("post_likes_24h") == "popular right now"
+    assert feature_phrase("user_likes_7d") is None  # the viewer's own habits explain no item
+    assert source_phrase(["popular", "social_proof"]) == "popular with people you follow"
+    assert source_phrase([]) is None
