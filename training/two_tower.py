@@ -3,11 +3,14 @@
 Reads top to bottom: load engagement (likes, comments, saves; optionally impressions) from the
 database, split it in time (train / validation for early stopping / test), train, measure test
 recall@K over the whole catalogue, log params, metrics, the recall curve and the model to MLflow,
-then write the model and the FAISS index of all post embeddings to `{home}/models/two_tower/{version}/`.
+then write the model and the FAISS index of all post embeddings to `{home}/models/two_tower/{version}/`,
+and register it as `pixelrank-two-tower`: champion only if its test recall@100 beats the champion's on
+the same test split (the champion is re-measured on it when it was trained on older data).
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -21,15 +24,19 @@ from matplotlib.figure import Figure
 
 from candidates.index import IndexConfig, PostIndex
 from candidates.two_tower.embed import CONTENT_STATS, embed_posts, embed_users
+from candidates.two_tower.inputs import PostTable
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
-from candidates.two_tower.store import blank_unseen_ids, save_model
+from candidates.two_tower.store import blank_unseen_ids, load_model, save_model
 from candidates.two_tower.task import TaskConfig, TwoTowerTask
-from candidates.two_tower.trainer import TrainConfig, fit
+from candidates.two_tower.trainer import Examples, TrainConfig, fit
 from candidates.two_tower.user_features import USER_FEATURES
 from features.store import FeatureStoreConfig, open_store
 from social_core.db import make_engine
 from training.datasets.engagement import load_engagement, recall_curve, time_split
 from training.datasets.user_features import user_features_at
+from training.pyfunc import model_folder
+from training.registry import TWO_TOWER, Decision, VersionInfo, fingerprint, register
+from training.tracking import default_tracking_uri, open_experiment
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class TwoTowerJobConfig:
     task: TaskConfig = field(default_factory=lambda: TaskConfig(id_dropout=0.3))
     train: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=10, batch_size=256, patience=2))
     index: IndexConfig = field(default_factory=IndexConfig)
+    register: bool = True  # register as `pixelrank-two-tower`, champion only if it beats the champion
+    gate_k: int = 100  # the champion gate compares test recall@gate_k (one of recall_ks)
     # The feature store whose `two_tower_v1` user features the user tower reads (point in time);
     # None, or a store not built yet (`pixelrank features apply` + `build`): the tower goes without.
     features: FeatureStoreConfig | None = None
@@ -59,6 +68,7 @@ class TwoTowerJobResult:
     run_id: str
     recall: dict[int, float]
     best_epoch: int
+    decision: Decision | None = None  # the registry's verdict (None: not registered)
 
 
 def main(
@@ -79,8 +89,10 @@ def main(
         data.examples.dense = user_features_at(store, data.examples.user_ids, data.examples.timestamps)
     train, validation, test = time_split(data.examples, config.test_fraction, config.validation_fraction)
 
-    mlflow.set_tracking_uri(config.tracking_uri or f"sqlite:///{config.home}/mlflow.db")
-    mlflow.set_experiment(config.experiment)
+    if config.gate_k not in config.recall_ks:
+        raise ValueError(f"gate_k={config.gate_k} must be one of recall_ks {config.recall_ks}")
+    tracking_uri = config.tracking_uri or default_tracking_uri(config.home)
+    open_experiment(tracking_uri, config.experiment)
     with mlflow.start_run(run_name=version) as run:
         mlflow.log_params(
             flat_params(
@@ -107,7 +119,34 @@ def main(
         save_model(model, folder)
         PostIndex.build(data.table.post_ids, post_vectors, config.index).save(folder / "index")
         mlflow.log_artifacts(str(folder), artifact_path="model")
-    return TwoTowerJobResult(version, folder, run.info.run_id, recall, result.best_epoch)
+    decision = None
+    if config.register:
+        holdout = fingerprint(test.user_ids, test.post_rows, test.timestamps, data.table.post_ids)
+        remeasure = champion_recall(tracking_uri, model_config, config.gate_k, table, test)
+        client = mlflow.MlflowClient(tracking_uri)
+        metric = f"test_recall_at_{config.gate_k}"
+        decision = register(run.info.run_id, TWO_TOWER, metric, holdout, client=client, remeasure_champion=remeasure)
+    return TwoTowerJobResult(version, folder, run.info.run_id, recall, result.best_epoch, decision)
+
+
+def champion_recall(
+    tracking_uri: str, model_config: TwoTowerConfig, k: int, table: PostTable, test: Examples
+) -> Callable[[VersionInfo], float]:
+    """Measures a champion trained on older data on this run's test split, so the gate compares like with like."""
+
+    def measure(champion: VersionInfo) -> float:
+        with tempfile.TemporaryDirectory() as scratch:
+            local = mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{champion.name}/{champion.version}", dst_path=scratch, tracking_uri=tracking_uri
+            )
+            model = load_model(model_folder(Path(local)))
+        shape = ("history", "max_tokens", "post_stats", "user_dense")
+        if any(getattr(model.config, key) != getattr(model_config, key) for key in shape):
+            raise ValueError(f"champion v{champion.version} reads other inputs ({shape}) than this run")
+        users = embed_users(model, test.user_ids, test.history, test.dense)
+        return recall_curve(users, embed_posts(model, table), test.post_rows, [k])[k]
+
+    return measure
 
 
 def built_feature_store(config: FeatureStoreConfig | None) -> FeatureStore | None:

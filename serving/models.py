@@ -1,0 +1,130 @@
+"""Serving follows the registry: `ChampionModel` holds the model behind `models:/{name}@champion`.
+
+A background thread rechecks the alias every `refresh_s` seconds; when it has moved, the new version is
+downloaded and loaded *beside* the old one and then swapped in with one reference assignment (atomic in
+Python). Callers take `current()` once per request and use that object to the end, so an in-flight
+request finishes on the model it started with, and no request ever sees a half-loaded model. With no
+version registered (or the first load failing) `current()` is None and the pipeline falls back to its
+heuristic scorer; a failing reload keeps the model already serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+import mlflow.artifacts
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from training.pyfunc import model_folder
+from training.registry import CHAMPION, is_missing
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    tracking_uri: str
+    name: str  # a registered model, e.g. training.registry.RANKER
+    cache_dir: Path  # downloaded versions live in {cache_dir}/{name}/{version}
+    alias: str = CHAMPION
+    refresh_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[T]):
+    """A loaded model and the registry version it came from (responses say which model served them)."""
+
+    name: str
+    version: str
+    model: T
+
+
+class ChampionModel(Generic[T]):
+    def __init__(self, config: WatchConfig, loader: Callable[[Path, str], T]) -> None:
+        """`loader(folder, label)` loads a model folder; label: "{name}/{version}" (fits `load_ranker`)."""
+        self.config = config
+        self.loader = loader
+        self.client = MlflowClient(config.tracking_uri, registry_uri=config.tracking_uri)
+        self._current: Loaded[T] | None = None
+        self._refreshing = threading.Lock()  # one refresh at a time; readers never take it
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def current(self) -> Loaded[T] | None:
+        """The model to use for one whole request (read once; keep the object, not this watcher)."""
+        return self._current
+
+    def refresh(self) -> bool:
+        """Follow the alias now: load and swap in its version if it moved. True when it swapped."""
+        with self._refreshing:
+            version = self._aliased_version()
+            serving = self._current
+            if version is None or (serving is not None and serving.version == version):
+                return False
+            model = self.loader(model_folder(self._download(version)), f"{self.config.name}/{version}")
+            self._current = Loaded(self.config.name, version, model)
+            log.info("serving %s version %s (was %s)", self.config.name, version, serving and serving.version)
+            return True
+
+    def start(self) -> ChampionModel[T]:
+        """Load the champion once (failures are logged: serving starts on the fallback), then keep watching."""
+        self._refresh_logged()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._watch, name=f"watch-{self.config.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.config.refresh_s):
+            self._refresh_logged()
+
+    def _refresh_logged(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # a broken version or an unreachable store must not take serving down
+            log.exception("could not refresh %s@%s; keeping the model in use", self.config.name, self.config.alias)
+
+    def _aliased_version(self) -> str | None:
+        try:
+            return str(self.client.get_model_version_by_alias(self.config.name, self.config.alias).version)
+        except MlflowException as error:
+            if is_missing(error):
+                return None  # nothing registered under that name or alias (yet)
+            raise
+
+    def _download(self, version: str) -> Path:
+        """The version's files under the cache, downloaded once; written aside, then renamed into place."""
+        target = self.config.cache_dir / self.config.name / version
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
+        try:
+            downloaded = mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{self.config.name}/{version}",
+                dst_path=str(staging),
+                tracking_uri=self.config.tracking_uri,
+                registry_uri=self.config.tracking_uri,
+            )
+            Path(downloaded).rename(target)
+        except OSError:
+            if not target.exists():  # not a concurrent download that won the rename
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
