@@ -3,10 +3,15 @@
 Returns exactly what `FeatureStore.get_online_features(features=<service>, ...)` returns for the same
 keys (a parity test holds it to that on SQLite and Redis), as a float64 matrix with the service's
 columns in `features.schema.SERVICES` order and `features.schema.default(...)` where Feast returns
-None. It is faster because it reads the online store in one round trip per view with Feast's own
-key bytes (`online_keys`, `online_readers`), decodes all values with numpy, computes the on-demand
-features in numpy, and caches the user and author rows (and the immutable post content) for
-`cache_ttl_s` seconds. Post counters and user×author rows are read fresh on every call.
+None. It is faster because:
+- every entity key is built by numpy from Feast's own key bytes (`online_keys`), no protobuf;
+- the whole read is ONE round trip on Redis (`redis_reader`): one HMGET per entity key for all the
+  views of that entity (a post's content and counters share Feast's hash), all in one script call;
+- values are decoded in bulk (`online_cells`), the on-demand features computed with numpy;
+- what may be a few seconds stale is kept decoded between calls (`online_cache`): the user's and
+  the authors' rows for `cache_ttl_s` (5 s), the immutable post content for `content_ttl_s`, the
+  post counters and user×author rows for `counter_ttl_s` (1 s: a like shows in the ranker's features
+  at most a second after it reached the online store). `cache_ttl_s=0` reads everything fresh.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from features.online_cache import RowCache
+from features.online_cells import OnlineReader, ReadRequest
 from features.online_keys import KeyCodec
-from features.online_readers import OnlineReader, reader_for
+from features.online_readers import reader_for
 from features.schema import REQUEST_VIEW, SERVICES, VIEWS, default
 
 ENTITY_OF_VIEW = {
@@ -29,34 +36,22 @@ ENTITY_OF_VIEW = {
     "author_stats": "author",
     "user_author": "pair",
 }
-CACHED = {"user_engagement", "author_stats", "post_content"}
 ODFV_INPUTS = {"post_created_ts": "post_content", "ua_last_interaction_ts": "user_author"}
 
 
 @dataclass(frozen=True)
 class HydratorConfig:
     service: str = "ranker_v1"
-    cache_ttl_s: float = 5.0  # how stale a cached user/author row may be; 0: no cache
+    cache_ttl_s: float = 5.0  # how stale a user's or an author's row may be; 0: no cache at all
+    counter_ttl_s: float = 1.0  # the same for post counters and user×author rows (shared by every request)
+    content_ttl_s: float = 600.0  # post content never changes once written (absent rows are not kept)
 
-
-class _TTLCache:
-    def __init__(self, ttl: float, clock: Callable[[], float]) -> None:
-        self.ttl, self.clock, self.rows = ttl, clock, {}  # type: ignore[var-annotated]
-
-    def split(self, ids: Sequence[int]) -> tuple[dict[int, np.ndarray], list[int]]:
-        now, hits, misses = self.clock(), {}, []
-        for i in ids:
-            entry = self.rows.get(i)
-            if entry is not None and entry[0] > now:
-                hits[i] = entry[1]
-            else:
-                misses.append(i)
-        return hits, misses
-
-    def put(self, ids: Sequence[int], rows: np.ndarray) -> None:
-        if self.ttl > 0:
-            expires = self.clock() + self.ttl
-            self.rows.update((i, (expires, row)) for i, row in zip(ids, rows, strict=True))
+    def ttl(self, view: str) -> float:
+        if self.cache_ttl_s <= 0:
+            return 0.0
+        if view == "post_content":
+            return self.content_ttl_s
+        return self.counter_ttl_s if view in ("post_stats", "user_author") else self.cache_ttl_s
 
 
 class Hydrator:
@@ -72,15 +67,19 @@ class Hydrator:
         self.columns = [f for features in selection.values() for f in features]
         self.defaults = np.array([default(f) for f in self.columns])
         # Per stored view: the features read (the service's, plus what the on-demand view needs).
-        self.reads: dict[str, list[str]] = {v: list(selection.get(v, [])) for v in VIEWS}
+        reads: dict[str, list[str]] = {v: list(selection.get(v, [])) for v in VIEWS}
         if REQUEST_VIEW in selection:
             for feature, view in ODFV_INPUTS.items():
-                if feature not in self.reads[view]:
-                    self.reads[view].append(feature)
-        self.reads = {v: f for v, f in self.reads.items() if f}
-        suffix = reader.key_suffix
-        self.codecs = {v: KeyCodec(VIEWS[v][0], suffix) for v in self.reads}
-        self.caches = {v: _TTLCache(config.cache_ttl_s, clock) for v in self.reads if v in CACHED}
+                if feature not in reads[view]:
+                    reads[view].append(feature)
+        self.reads = {v: f for v, f in reads.items() if f}
+        self.views_of: dict[str, list[str]] = {}
+        for view in self.reads:
+            self.views_of.setdefault(ENTITY_OF_VIEW[view], []).append(view)
+        self.codecs = {ENTITY_OF_VIEW[v]: KeyCodec(VIEWS[v][0], reader.key_suffix) for v in self.reads}
+        self.caches = {
+            v: RowCache(config.ttl(v), len(f), clock, keep_missing=v != "post_content") for v, f in self.reads.items()
+        }
 
     @classmethod
     def from_store(cls, store: Any, config: HydratorConfig = HydratorConfig()) -> Hydrator:
@@ -95,66 +94,61 @@ class Hydrator:
         self, user_id: int, post_ids: Sequence[int], author_ids: Sequence[int], request_ts: float | None = None
     ) -> np.ndarray:
         """(len(post_ids) × len(columns)) float64; unknown ids get the documented defaults, never an error."""
-        posts = [int(p) for p in post_ids]
-        authors = [int(a) for a in author_ids]
+        posts = np.asarray(post_ids, dtype=np.int64).reshape(-1)
+        authors = np.asarray(author_ids, dtype=np.int64).reshape(-1)
         if len(posts) != len(authors):
             raise ValueError("one author per candidate post")
-        keys = {"user": [int(user_id)], "post": posts, "author": authors, "pair": [(int(user_id), a) for a in authors]}
-        values = self._read(keys)
+        values = self._read(int(user_id), posts, authors)
         now = self.wall_clock() if request_ts is None else float(request_ts)
-        values["post_age_hours"] = (now - values["post_created_ts"]) / 3600.0 if "post_created_ts" in values else None
+        if "post_created_ts" in values:
+            values["post_age_hours"] = (now - values["post_created_ts"]) / 3600.0
         if "ua_last_interaction_ts" in values:
             values["ua_hours_since_last"] = (now - values["ua_last_interaction_ts"]) / 3600.0
-        n = len(posts)
-        matrix = np.empty((n, len(self.columns)))
+        matrix = np.empty((len(posts), len(self.columns)))
         for j, column in enumerate(self.columns):
             matrix[:, j] = values[column]
         missing = np.isnan(matrix)
         matrix[missing] = np.broadcast_to(self.defaults, matrix.shape)[missing]
         return matrix
 
-    def _read(self, keys: dict[str, list[Any]]) -> dict[str, np.ndarray]:
-        """Every read feature as a column of len(posts) (user features broadcast)."""
-        plan: list[tuple[str, list[Any], list[int]]] = []  # view, ids to fetch, and their row positions
-        rows: dict[str, np.ndarray] = {}
-        for view, features in self.reads.items():
-            ids = keys[ENTITY_OF_VIEW[view]]
-            unique = list(dict.fromkeys(ids))
-            cache = self.caches.get(view)
-            hits, misses = cache.split(unique) if cache else ({}, unique)
-            table = np.full((len(unique), len(features)), np.nan)
-            where = {k: i for i, k in enumerate(unique)}
-            for k, row in hits.items():
-                table[where[k]] = row
-            rows[view] = table
-            if misses:
-                plan.append((view, misses, [where[k] for k in misses]))
-        requests = [(v, self._encode(v, ids), self.reads[v]) for v, ids, _ in plan]
-        for (view, ids, positions), fetched in zip(plan, self.reader.read_many(requests), strict=True):
-            rows[view][positions] = fetched
-            if view in self.caches:
-                self.caches[view].put(ids, fetched)
-        return self._spread(keys, rows)
-
-    def _encode(self, view: str, ids: list[Any]) -> list[bytes]:
-        codec = self.codecs[view]
-        return codec.many(ids) if len(codec.join_keys) == 1 else codec.many([u for u, _ in ids], [a for _, a in ids])
-
-    def _spread(self, keys: dict[str, list[Any]], rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        n = len(keys["post"])
+    def _read(self, user: int, posts: np.ndarray, authors: np.ndarray) -> dict[str, np.ndarray]:
+        """Every read feature as a column of len(posts) (the user's broadcast)."""
+        unique_posts, post_rows = np.unique(posts, return_inverse=True)
+        unique_authors, author_rows = np.unique(authors, return_inverse=True)
+        pairs = np.column_stack([np.full(len(unique_authors), user, dtype=np.int64), unique_authors])
+        entities: dict[str, tuple[np.ndarray, list[Any], np.ndarray]] = {  # keys, cache ids, row per candidate
+            "user": (np.array([[user]]), [user], np.zeros(len(posts), dtype=np.intp)),
+            "post": (unique_posts[:, None], unique_posts.tolist(), post_rows),
+            "author": (unique_authors[:, None], unique_authors.tolist(), author_rows),
+            "pair": (pairs, [(user, a) for a in unique_authors.tolist()], author_rows),
+        }
+        tables: dict[str, np.ndarray] = {}
+        plan: list[tuple[str, list[str], np.ndarray]] = []  # entity, views, unique rows to fetch
+        requests: list[ReadRequest] = []
+        for entity, views in self.views_of.items():
+            keys, ids, _ = entities[entity]
+            misses = []
+            for view in views:
+                tables[view], missed = self.caches[view].get(ids)
+                misses.append(missed)
+            pattern = np.packbits(np.stack(misses, axis=1), axis=1, bitorder="little")[:, 0]
+            encoded = self.codecs[entity].matrix(keys) if pattern.any() else keys
+            for code in np.unique(pattern[pattern > 0]).tolist():
+                rows = np.flatnonzero(pattern == code)
+                fetched = [v for i, v in enumerate(views) if code >> i & 1]
+                plan.append((entity, fetched, rows))
+                requests.append(ReadRequest(encoded[rows], tuple((v, f) for v in fetched for f in self.reads[v])))
+        for (entity, fetched, rows), matrix in zip(plan, self.reader.read_many(requests), strict=True):
+            start = 0
+            for view in fetched:
+                width = len(self.reads[view])
+                tables[view][rows] = matrix[:, start : start + width]
+                start += width
+                ids = entities[entity][1]
+                self.caches[view].put([ids[r] for r in rows.tolist()], tables[view][rows])
         values: dict[str, np.ndarray] = {}
         for view, features in self.reads.items():
-            ids = keys[ENTITY_OF_VIEW[view]]
-            unique = list(dict.fromkeys(ids))
-            if len(unique) == len(ids):
-                table = rows[view]
-            else:
-                where = {k: i for i, k in enumerate(unique)}
-                table = rows[view][[where[k] for k in ids]]
-            if len(table) != n:  # the user's single row, broadcast to every candidate
-                table = (
-                    np.broadcast_to(table, (n, len(features))) if len(table) else np.full((n, len(features)), np.nan)
-                )
+            spread = tables[view][entities[ENTITY_OF_VIEW[view]][2]]
             for j, feature in enumerate(features):
-                values[feature] = table[:, j]
+                values[feature] = spread[:, j]
         return values

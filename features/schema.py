@@ -8,6 +8,10 @@ Every feature is a Float64 (counts too): one numeric type keeps the online hydra
 
 from __future__ import annotations
 
+from typing import Any, overload
+
+import numpy as np
+
 PROJECT = "pixelrank"
 
 # Smoothed engagement rate = (engagements + PRIOR_RATE * PRIOR_STRENGTH) / (impressions + PRIOR_STRENGTH).
@@ -47,13 +51,18 @@ PAIR_FEATURES = [
 ]
 REQUEST_FEATURES = ["post_age_hours", "ua_hours_since_last"]  # on-demand, from `request_ts`
 
+# The newest outbox event id folded into a row of a streamed view (not a model feature): the stream
+# push skips events at or below it, so a batch handed over twice counts once (`features.stream.push`).
+LAST_EVENT = "last_event_id"
+STREAMED_VIEWS = ("user_engagement", "post_stats", "author_stats", "user_author")
+
 # feature view name -> (join keys, features)
 VIEWS: dict[str, tuple[tuple[str, ...], list[str]]] = {
-    "user_engagement": (("user_id",), USER_FEATURES),
+    "user_engagement": (("user_id",), [*USER_FEATURES, LAST_EVENT]),
     "post_content": (("post_id",), POST_CONTENT_FEATURES),
-    "post_stats": (("post_id",), POST_STATS_FEATURES),
-    "author_stats": (("author_id",), AUTHOR_FEATURES),
-    "user_author": (("user_id", "author_id"), PAIR_FEATURES),
+    "post_stats": (("post_id",), [*POST_STATS_FEATURES, LAST_EVENT]),
+    "author_stats": (("author_id",), [*AUTHOR_FEATURES, LAST_EVENT]),
+    "user_author": (("user_id", "author_id"), [*PAIR_FEATURES, LAST_EVENT]),
 }
 REQUEST_VIEW = "request_time"
 
@@ -95,7 +104,8 @@ RATE_FEATURES = {
 
 def default(feature: str) -> float:
     """The value a model sees for a missing entity or feature: 0 for counts and flags, the prior for
-    rates, 30 days for an unknown post's age, 10,000 h since a never-seen interaction, NaN for timestamps."""
+    rates, 30 days for an unknown post's age, 10,000 h since a never-seen interaction, NaN for timestamps
+    (and 0 for `LAST_EVENT`: no event folded in yet)."""
     if feature in RATE_FEATURES:
         return PRIOR_RATE
     if feature == "post_age_hours":
@@ -111,5 +121,9 @@ def service_columns(service: str) -> list[str]:
     return [feature for features in SERVICES[service].values() for feature in features]
 
 
-def smoothed_rate(engagements: object, impressions: object) -> object:
-    return (engagements + PRIOR_RATE * PRIOR_STRENGTH) / (impressions + PRIOR_STRENGTH)  # type: ignore[operator]
+@overload
+def smoothed_rate(engagements: float, impressions: float) -> float: ...
+@overload
+def smoothed_rate(engagements: np.ndarray, impressions: np.ndarray) -> np.ndarray: ...
+def smoothed_rate(engagements: Any, impressions: Any) -> Any:
+    return (engagements + PRIOR_RATE * PRIOR_STRENGTH) / (impressions + PRIOR_STRENGTH)

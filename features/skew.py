@@ -1,25 +1,42 @@
-"""Train/serve skew: the same keys at the same time through the online path (`Hydrator`, what serving
-reads) and the offline path (`get_historical_features` on the batch parquet, what training reads).
+"""Train/serve skew, per impression: what the ranker was served at the impression's time vs the
+training-set row of the same impression (same user, post, author and timestamp).
 
-Recent impressions are sampled for their (user, post, author) keys; both sides are read as of one
-time `as_of` (by default the newest event), the request-time features with `request_ts = as_of`.
-Anything that differs is skew: a stream push the batch does not reproduce, a materialization that
-did not run, a feature computed two ways.
+Offline side: `features.training_set.join_features`, i.e. exactly the training row (point in time,
+1 ms before the impression). Online side, per sampled impression:
+- **logged**: when the impression's payload carries `features` ({name: value} as served), those
+  values: exact, whatever happened to the online store since;
+- **recomputed** otherwise (impressions written today carry request id, position, policy, model
+  version, source and dwell, not the features): the `Hydrator` (what serving reads) on the online
+  store now, with `request_ts` = the training row's. The store keeps one row per entity key, the
+  newest, so a row shows what was served at the impression only if it was written *before* it
+  (Feast's event timestamp of the row, read with Feast's own `online_read`, at least `slack_ms`
+  earlier: the SQLite online store keeps whole seconds). Rows written at or after the impression
+  (a later push, the impression's own push, a newer materialization) make that view's features of
+  that impression **not comparable**: left out of its mismatch rate (see `compared`), never guessed.
+  So with the relay running, the views an impression itself updates (post counters, the viewer's
+  and the author's rows) are comparable only for logged impressions; logging the served features
+  in the impression payload (`{"features": {name: value}}`) makes every impression comparable.
+A stream push the batch does not reproduce, a materialization that did not run, or a feature
+computed two ways shows up as a mismatch rate above `threshold`.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from feast import FeatureStore
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey
+from feast.protos.feast.types.Value_pb2 import Value
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
-from features.batch.events import load_events, ms_of
-from features.hydrate import Hydrator, HydratorConfig
-from features.schema import service_columns
+from features.batch.events import load_events
+from features.hydrate import ODFV_INPUTS, Hydrator, HydratorConfig
+from features.schema import REQUEST_VIEW, SERVICES, VIEWS, service_columns
 from features.training_set import KEYS, TrainingSetConfig, join_features
 
 
@@ -30,14 +47,16 @@ class SkewConfig:
     threshold: float = 0.01  # a feature fails above this mismatch rate
     rtol: float = 1e-6
     atol: float = 1e-9
-    as_of: datetime | None = None  # default: the newest event's time
+    as_of: datetime | None = None  # only impressions up to this time (default: all)
+    slack_ms: int = 1_000  # a row counts as older than an impression only by this much (SQLite keeps whole seconds)
 
 
 @dataclass
 class SkewReport:
-    rows: int
-    as_of_ms: int
-    mismatch: dict[str, float]  # feature → share of rows where online and offline differ
+    rows: int  # impressions sampled
+    logged: int  # of which carried their served features
+    mismatch: dict[str, float]  # feature → share of its compared impressions where online ≠ offline
+    compared: dict[str, int]  # feature → impressions whose online value is known (logged or provably unchanged)
     threshold: float
 
     @property
@@ -49,35 +68,99 @@ class SkewReport:
         return not self.failing
 
 
-def sample_keys(engine: Engine, config: SkewConfig) -> tuple[pd.DataFrame, int]:
-    events = load_events(engine, types=("impression",)).frame
-    everything = load_events(engine, types=("impression", "like", "comment", "save", "share", "hide", "follow"))
-    as_of_ms = ms_of(config.as_of) if config.as_of else int(everything.frame["ts_ms"].max() or 0)
-    recent = events[events["ts_ms"] <= as_of_ms].tail(config.sample)
+def sample_impressions(engine: Engine, config: SkewConfig) -> pd.DataFrame:
+    """The most recent impressions (KEYS, each with its own time) and their logged features, if any."""
+    events = load_events(engine, until=config.as_of, types=("impression",)).frame.tail(config.sample)
     keys = pd.DataFrame(
         {
-            "impression_id": recent["id"].to_numpy(),
-            "user_id": recent["actor_id"].to_numpy(),
-            "post_id": recent["post_id"].to_numpy(),
-            "author_id": recent["target_id"].to_numpy(),
+            "impression_id": events["id"].to_numpy(),
+            "user_id": events["actor_id"].to_numpy(),
+            "post_id": events["post_id"].to_numpy(),
+            "author_id": events["target_id"].to_numpy(),
+            "impression_ts": events["ts_ms"].to_numpy(),
         }
-    )
-    keys["impression_ts"] = as_of_ms
-    return keys[KEYS], as_of_ms
+    )[KEYS]
+    keys["logged"] = _logged_features(engine, keys["impression_id"].tolist())
+    return keys.reset_index(drop=True)
+
+
+def _logged_features(engine: Engine, ids: list[int]) -> list[dict[str, float] | None]:
+    if not ids:
+        return []
+    query = text("SELECT id, payload FROM events WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+    with engine.connect() as conn:
+        payloads = {
+            int(i): p if isinstance(p, dict) else json.loads(p or "{}") for i, p in conn.execute(query, {"ids": ids})
+        }
+    found = [(payloads.get(i) or {}).get("features") for i in ids]
+    return [f if isinstance(f, dict) else None for f in found]
+
+
+def online_row_ms(store: FeatureStore, view: str, keys: pd.DataFrame) -> np.ndarray:
+    """Epoch ms of the online row of each key (NaN: no row), from Feast's own `online_read`."""
+    join_keys = list(VIEWS[view][0])
+    protos = [
+        EntityKey(join_keys=join_keys, entity_values=[Value(int64_val=int(v)) for v in row])
+        for row in keys[join_keys].itertuples(index=False)
+    ]
+    table = store.get_feature_view(view)
+    rows = store._get_provider().online_read(config=store.config, table=table, entity_keys=protos)
+    return np.array([np.nan if ts is None else _epoch_ms(ts) for ts, _ in rows], dtype=np.float64)
+
+
+def _epoch_ms(moment: datetime) -> float:
+    stamp = pd.Timestamp(moment)
+    return float((stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).value // 10**6)
+
+
+def _served(
+    store: FeatureStore, keys: pd.DataFrame, request_ts: np.ndarray, config: SkewConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values, known): the recomputed online values and whether each one is provably what was served."""
+    service, columns = config.service, service_columns(config.service)
+    hydrator = Hydrator.from_store(store, HydratorConfig(service=service, cache_ttl_s=0))
+    values = np.empty((len(keys), len(columns)))
+    for (user, ts), rows in keys.assign(ts=request_ts).groupby(["user_id", "ts"]).indices.items():
+        part = keys.iloc[rows]
+        values[rows] = hydrator(int(user), part["post_id"].tolist(), part["author_id"].tolist(), float(ts))
+    known = np.ones((len(keys), len(columns)), dtype=bool)
+    for view in hydrator.reads:
+        written = online_row_ms(store, view, keys)
+        before = ~(written + config.slack_ms >= keys["impression_ts"].to_numpy())  # no row (NaN), or older
+        for j, column in enumerate(columns):
+            if _view_of(column, service) == view:
+                known[:, j] &= before
+    return values, known
+
+
+def _view_of(column: str, service: str) -> str:
+    for view, features in SERVICES[service].items():
+        if column in features and view != REQUEST_VIEW:
+            return view
+    inputs = {"post_age_hours": "post_created_ts", "ua_hours_since_last": "ua_last_interaction_ts"}
+    return ODFV_INPUTS[inputs[column]]
 
 
 def check_skew(store: FeatureStore, engine: Engine, config: SkewConfig = SkewConfig()) -> SkewReport:
-    keys, as_of_ms = sample_keys(engine, config)
+    keys = sample_impressions(engine, config)
     columns = service_columns(config.service)
     if keys.empty:
-        return SkewReport(0, as_of_ms, dict.fromkeys(columns, 0.0), config.threshold)
-    offline = join_features(store, keys, TrainingSetConfig(service=config.service, lookback_ms=0))
-    hydrator = Hydrator.from_store(store, HydratorConfig(service=config.service, cache_ttl_s=0))
-    online = np.empty((len(keys), len(columns)))
-    for user, rows in keys.groupby("user_id").indices.items():
-        part = keys.iloc[rows]
-        online[rows] = hydrator(int(user), part["post_id"].tolist(), part["author_id"].tolist(), as_of_ms / 1000.0)
-    differs = ~np.isclose(online, offline[columns].to_numpy(np.float64), rtol=config.rtol, atol=config.atol)
+        return SkewReport(0, 0, dict.fromkeys(columns, 0.0), dict.fromkeys(columns, 0), config.threshold)
+    training = TrainingSetConfig(service=config.service)
+    offline = join_features(store, keys[KEYS], training)[columns].to_numpy(np.float64)
+    request_ts = (keys["impression_ts"].to_numpy() - training.lookback_ms) / 1000.0
+    online, known = _served(store, keys, request_ts, config)
+    for i, logged in enumerate(keys["logged"]):
+        if logged is not None:
+            online[i] = [float(logged.get(c, np.nan)) for c in columns]
+            known[i] = [c in logged for c in columns]
+    differs = ~np.isclose(online, offline, rtol=config.rtol, atol=config.atol) & known
+    counts = known.sum(axis=0)
+    rates = np.where(counts > 0, differs.sum(axis=0) / np.maximum(counts, 1), 0.0)
     return SkewReport(
-        len(keys), as_of_ms, dict(zip(columns, differs.mean(axis=0).tolist(), strict=True)), config.threshold
+        len(keys),
+        int(keys["logged"].notna().sum()),
+        dict(zip(columns, rates.tolist(), strict=True)),
+        dict(zip(columns, counts.astype(int).tolist(), strict=True)),
+        config.threshold,
     )

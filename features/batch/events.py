@@ -48,7 +48,7 @@ def to_ms(values: Any) -> np.ndarray:
     if len(values) == 0:
         return np.zeros(0, np.int64)
     stamps = pd.to_datetime(pd.Series(values), format="ISO8601", utc=True)
-    return (stamps.astype("int64") // 10**6).to_numpy()
+    return np.asarray((stamps.astype("int64") // 10**6).to_numpy(), dtype=np.int64)
 
 
 def ms_of(moment: datetime) -> int:
@@ -82,7 +82,7 @@ def events_frame(rows: Sequence[Any]) -> pd.DataFrame:
 
 
 def _ids(values: Sequence[Any]) -> np.ndarray:
-    return pd.array(list(values), dtype="Int64").fillna(-1).to_numpy(np.int64)
+    return np.asarray(pd.array(list(values), dtype="Int64").fillna(-1).to_numpy(np.int64), dtype=np.int64)
 
 
 def _posts(conn: Connection) -> pd.DataFrame:

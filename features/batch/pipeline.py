@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 from features.batch import aggregates
 from features.batch.aggregates import AggregateConfig
 from features.batch.events import Events, load_events, ms_of
-from features.repo.views import parquet_path
+from features.batch.watermark import last_event_ids
+from features.repo.views import TIMESTAMP, parquet_path
+from features.schema import LAST_EVENT, STREAMED_VIEWS
 
 Progress = Callable[[str, int, int], None]
 
@@ -72,6 +74,8 @@ def build_features(engine: Engine, config: BatchConfig, progress: Progress = no_
     progress("events", 1, 1)
     until_ms = ms_of(config.as_of) if config.as_of else int(events.frame["ts_ms"].max()) if len(events.frame) else 0
     views = compute_views(events, until_ms, config.aggregates, progress)
+    for name in STREAMED_VIEWS:
+        views[name][LAST_EVENT] = last_event_ids(events.frame, views[name][TIMESTAMP])
     config.data_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in views.items():
         frame.to_parquet(parquet_path(config.data_dir, name), index=False)

@@ -31,7 +31,7 @@ class Timeline:
         self.ts_ms = ts_ms[self.order]
 
     def code(self, keys: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
-        return keys * self.span + (ts_ms - self.t0)
+        return np.asarray(keys * self.span + (ts_ms - self.t0), dtype=np.int64)
 
     def sums(self, counters: dict[str, Counter], q_keys: np.ndarray, q_ts: np.ndarray) -> dict[str, np.ndarray]:
         q_codes = self.code(q_keys, q_ts)

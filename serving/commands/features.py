@@ -98,7 +98,7 @@ def skew(
     sample: Annotated[int, typer.Option(help="Recent impressions to compare.")] = 500,
     threshold: Annotated[float, typer.Option(help="Largest mismatch rate a feature may have.")] = 0.01,
 ) -> None:
-    """Compare online (served) and offline (training) features for recent impressions; exit 1 above threshold."""
+    """Per recent impression: served features vs its training row (features.skew); exit 1 above threshold."""
     settings = Settings()
     engine = make_engine(settings.db_url)
     try:
@@ -109,9 +109,15 @@ def skew(
             )
     finally:
         engine.dispose()
-    table = Table("feature", "mismatch", title=f"train/serve skew on {report.rows} impressions")
+    table = Table(
+        "feature",
+        "compared",
+        "mismatch",
+        title=f"train/serve skew on {report.rows} impressions ({report.logged} with logged features)",
+    )
     for name, rate in report.mismatch.items():
-        table.add_row(name, f"[red]{rate:.1%}[/red]" if rate > threshold else f"{rate:.1%}")
+        shown = f"[red]{rate:.1%}[/red]" if rate > threshold else f"{rate:.1%}" if report.compared[name] else "—"
+        table.add_row(name, f"{report.compared[name]:,}", shown)
     Console().print(table)
     if not report.ok:
         Console(stderr=True).print(f"{len(report.failing)} features above {threshold:.1%}: {', '.join(report.failing)}")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 from feast import FeatureStore
+from feast.infra.key_encoding_utils import serialize_entity_key
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey
+from feast.protos.feast.types.Value_pb2 import Value
 from sqlalchemy import text
 
 from features.hydrate import Hydrator, HydratorConfig
+from features.online_keys import KeyCodec
+from features.online_readers import reader_for
 from features.schema import default, service_columns
 from features.stock import stock_features
+from features.stream.push import push_events
 from social_core.db import make_engine
 from tests.features.conftest import BuiltWorld
 
@@ -53,14 +61,50 @@ def test_unknown_ids_and_no_candidates_give_defaults_never_errors(store: Feature
         hydrator(1, [1, 2], [1], 1.8e9)
 
 
-def test_cached_user_and_author_rows_expire(store: FeatureStore, built_world: BuiltWorld) -> None:
+def test_cached_rows_expire_and_counters_stay_fresh_within_their_ttl(store: FeatureStore) -> None:
     clock = [0.0]
-    hydrator = Hydrator.from_store(store, HydratorConfig(cache_ttl_s=5.0))
-    hydrator.caches["user_engagement"].clock = lambda: clock[0]
-    hydrator(1, [], [], 1.8e9)
-    assert 1 in hydrator.caches["user_engagement"].rows
-    _, misses = hydrator.caches["user_engagement"].split([1])
-    assert misses == []
+    config = HydratorConfig(cache_ttl_s=5.0, counter_ttl_s=1.0)
+    hydrator = Hydrator(reader_for(store.config), config, clock=lambda: clock[0])
+    hydrator(1, [10], [2], 1.8e9)
+    assert 1 in hydrator.caches["user_engagement"].rows and (1, 2) in hydrator.caches["user_author"].rows
+    _, missed = hydrator.caches["user_engagement"].get([1])
+    assert not missed.any()
+    clock[0] = 2.0  # counters (1 s) are read again, the user row (5 s) is not
+    assert hydrator.caches["post_stats"].get([10])[1].all() and not hydrator.caches["user_engagement"].get([1])[1].any()
     clock[0] = 6.0
-    _, misses = hydrator.caches["user_engagement"].split([1])
-    assert misses == [1]
+    assert hydrator.caches["user_engagement"].get([1])[1].all()
+    assert all(config.ttl(view) > 0 for view in hydrator.reads)
+    assert all(HydratorConfig(cache_ttl_s=0).ttl(view) == 0 for view in hydrator.reads)
+
+
+def test_a_cached_row_is_served_until_it_expires(store: FeatureStore) -> None:
+    """The cache really answers: a row changed behind its back shows only after the ttl."""
+    clock = [0.0]
+    hydrator = Hydrator(reader_for(store.config), HydratorConfig(counter_ttl_s=1.0), clock=lambda: clock[0])
+    likes = service_columns("ranker_v1").index("post_likes_total")
+    first = hydrator(1, [777_000_002], [4242], 1.8e9)[0, likes]
+    push_events(store, [_like(10**12, 777_000_002, 4242)])
+    assert hydrator(1, [777_000_002], [4242], 1.8e9)[0, likes] == first
+    clock[0] = 1.5
+    assert hydrator(1, [777_000_002], [4242], 1.8e9)[0, likes] == first + 1
+
+
+def _like(event_id: int, post: int, author: int) -> dict[str, object]:
+    return {
+        "id": event_id,
+        "type": "like",
+        "actor_id": 99_999,
+        "post_id": post,
+        "target_id": author,
+        "payload": {},
+        "created_at": datetime(2030, 1, 1, tzinfo=UTC),
+    }
+
+
+def test_keys_are_feasts_own_bytes() -> None:
+    for join_keys in (("post_id",), ("user_id", "author_id")):
+        codec = KeyCodec(join_keys, b"proj")
+        for values in ((5, 7), (2**62, -3), (0, 123_456_789)):
+            values = values[: len(join_keys)]
+            proto = EntityKey(join_keys=list(join_keys), entity_values=[Value(int64_val=v) for v in values])
+            assert codec.one(*values) == serialize_entity_key(proto, entity_key_serialization_version=3) + b"proj"
