@@ -201,8 +201,15 @@ def load_index(engine: Engine, truth: Truth, half_life_s: float) -> FeedIndex:
     following_ptr, following = _csr(src[keep], dst[keep], len(users))
     author_ptr, author_posts = _csr(post_author, np.arange(len(posts)), len(users))
     index = FeedIndex(
-        user_ids=users, post_ids=posts, post_author=post_author, post_at=post_at, alive=alive,
-        following_ptr=following_ptr, following=following, author_ptr=author_ptr, author_posts=author_posts,
+        user_ids=users,
+        post_ids=posts,
+        post_author=post_author,
+        post_at=post_at,
+        alive=alive,
+        following_ptr=following_ptr,
+        following=following,
+        author_ptr=author_ptr,
+        author_posts=author_posts,
         popularity=Popularity(post_at, truth.start, half_life_s),
     )
     _replay(index, history, done)

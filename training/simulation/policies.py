@@ -117,7 +117,12 @@ def check_policy(name: str) -> None:
 
 
 def expected_value(
-    truth: Truth, index: FeedIndex, cfg: BehaviourConfig, user: int, posts: np.ndarray, now: float,
+    truth: Truth,
+    index: FeedIndex,
+    cfg: BehaviourConfig,
+    user: int,
+    posts: np.ndarray,
+    now: float,
     positions: np.ndarray | None = None,
 ) -> np.ndarray:
     """Hidden expected engagement of each post for `user` at `now` (at position 0 unless given)."""

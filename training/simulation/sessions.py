@@ -198,18 +198,38 @@ class _Simulator:
         topics = self.truth.post_topic[posts[acted["comment"]]]
         comments = iter(vocabulary.comment_texts(self.rng, topics, self.truth.interests.shape[1]))
         kinds = np.stack([acted[kind] for kind in ACTIONS], axis=1).tolist()
-        columns = zip(sessions.tolist(), posts.tolist(), positions.tolist(), exposure.followed.tolist(),
-                      (dwell * 1000).astype(int).tolist(), starts.tolist(), acted_at.tolist(), kinds, strict=True)
+        columns = zip(
+            sessions.tolist(),
+            posts.tolist(),
+            positions.tolist(),
+            exposure.followed.tolist(),
+            (dwell * 1000).astype(int).tolist(),
+            starts.tolist(),
+            acted_at.tolist(),
+            kinds,
+            strict=True,
+        )
         for s, post, position, followed, dwell_ms, start, action_at, flags in columns:
-            payload = {"request_id": plan.request_ids[s], "position": position, "policy": self.policy.name,
-                       "model_version": self.policy.version, "source": "following" if followed else self.policy.name,
-                       "dwell_ms": dwell_ms}
+            payload = {
+                "request_id": plan.request_ids[s],
+                "position": position,
+                "policy": self.policy.name,
+                "model_version": self.policy.version,
+                "source": "following" if followed else self.policy.name,
+                "dwell_ms": dwell_ms,
+            }
             actions = [kind for kind, flag in zip(ACTIONS, flags, strict=True) if flag]
             self._log(int(plan.users[s]), post, start, payload, actions, action_at, comments)
         self.report.impressions += len(posts)
 
     def _log(
-        self, user: int, post: int, at: float, payload: dict[str, Any], kinds: list[str], acted_at: float,
+        self,
+        user: int,
+        post: int,
+        at: float,
+        payload: dict[str, Any],
+        kinds: list[str],
+        acted_at: float,
         comments: Iterator[str],
     ) -> None:
         """One viewed position: its impression, then its actions (a second like or save of a post is a no-op)."""

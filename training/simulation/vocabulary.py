@@ -23,8 +23,16 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "books": ("books", "bookstagram", "reading", "novel", "library", "bookclub", "poetry", "bookworm"),
     "gaming": ("gaming", "gamer", "esports", "retrogaming", "speedrun", "console", "pcgaming", "indiegame"),
     "beauty": ("beauty", "makeup", "skincare", "nails", "hairstyle", "glow", "lipstick", "selfcare"),
-    "photography": ("photography", "filmphotography", "portrait", "streetphotography", "35mm", "goldenhour",
-                    "blackandwhite", "lens"),
+    "photography": (
+        "photography",
+        "filmphotography",
+        "portrait",
+        "streetphotography",
+        "35mm",
+        "goldenhour",
+        "blackandwhite",
+        "lens",
+    ),
     "family": ("family", "parenting", "babies", "weekend", "grandma", "siblings", "familytime", "memories"),
     "coffee": ("coffee", "latteart", "espresso", "barista", "cafe", "coldbrew", "morningritual", "beans"),
     "architecture": ("architecture", "design", "interiors", "skyline", "brutalism", "bridge", "citylife", "facade"),
@@ -32,14 +40,76 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "comedy": ("comedy", "memes", "funny", "standup", "lol", "jokes", "relatable", "mondaymood"),
 }
 
-OPENERS = ("Loving this", "Another day of", "Can't get enough of", "Weekend vibes:", "Throwback to",
-           "Just me and", "Finally tried", "Obsessed with", "Nothing beats", "Small moments of")
-COMMENTS = ("love this", "so good", "amazing shot", "need this", "wow", "this is everything", "goals",
-            "beautiful", "where is this?", "omg yes", "so cool", "perfect")
-FIRST_NAMES = ("ana", "ben", "chloe", "dev", "elif", "farid", "gia", "hugo", "ines", "jae", "kofi", "lena",
-               "mateo", "nadia", "omar", "priya", "quinn", "rosa", "sami", "tara", "umar", "vera", "wei", "yuki")
-LAST_NAMES = ("silva", "novak", "kim", "okafor", "garcia", "rossi", "muller", "tanaka", "haddad", "jensen",
-              "kowalski", "nguyen", "osei", "petrov", "santos", "weber")
+OPENERS = (
+    "Loving this",
+    "Another day of",
+    "Can't get enough of",
+    "Weekend vibes:",
+    "Throwback to",
+    "Just me and",
+    "Finally tried",
+    "Obsessed with",
+    "Nothing beats",
+    "Small moments of",
+)
+COMMENTS = (
+    "love this",
+    "so good",
+    "amazing shot",
+    "need this",
+    "wow",
+    "this is everything",
+    "goals",
+    "beautiful",
+    "where is this?",
+    "omg yes",
+    "so cool",
+    "perfect",
+)
+FIRST_NAMES = (
+    "ana",
+    "ben",
+    "chloe",
+    "dev",
+    "elif",
+    "farid",
+    "gia",
+    "hugo",
+    "ines",
+    "jae",
+    "kofi",
+    "lena",
+    "mateo",
+    "nadia",
+    "omar",
+    "priya",
+    "quinn",
+    "rosa",
+    "sami",
+    "tara",
+    "umar",
+    "vera",
+    "wei",
+    "yuki",
+)
+LAST_NAMES = (
+    "silva",
+    "novak",
+    "kim",
+    "okafor",
+    "garcia",
+    "rossi",
+    "muller",
+    "tanaka",
+    "haddad",
+    "jensen",
+    "kowalski",
+    "nguyen",
+    "osei",
+    "petrov",
+    "santos",
+    "weber",
+)
 
 
 def topic_names(k: int) -> list[str]:
