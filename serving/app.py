@@ -9,8 +9,13 @@ from fastapi import FastAPI
 
 from candidates.two_tower.runtime import TwoTowerRuntime
 from serving import errors
+from serving.impressions import ImpressionLogger
+from serving.logs import configure_logging
+from serving.metrics import Metrics
 from serving.realtime import Hub, make_broker
 from serving.relay import BackgroundRelay, make_relay
+from serving.request_id import RequestIdMiddleware
+from serving.request_metrics import RequestMetricsMiddleware
 from serving.resources import open_redis
 from serving.routes import ROUTERS, web
 from serving.settings import Settings
@@ -22,10 +27,15 @@ from social_core.media import make_store
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_format, settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.broker.start(app.state.hub.deliver)  # this process's live-event listener
+        # Served items are written as impression events from a background thread, off the request path.
+        app.state.impressions = ImpressionLogger(
+            app.state.sessions, on_drop=app.state.metrics.impressions_dropped.inc
+        ).start()
         relay = None
         if settings.relay == "inprocess":
             relay = BackgroundRelay(
@@ -34,9 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             relay.start()
         yield
+        app.state.impressions.stop()  # before the relay, so the last impressions are queued for it
         if relay is not None:
             relay.stop()
         await app.state.broker.stop()
+        app.state.metrics.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -55,7 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)
     app.state.hub = Hub()
     app.state.two_tower = TwoTowerRuntime.latest(settings.home)  # None until trained
+    app.state.metrics = Metrics(settings.metrics_dir)
     errors.install(app)
+    app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so everything inside sees the id
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/app", web.static, name="web")

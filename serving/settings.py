@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     port: int = Field(8000, description="Port `pixelrank serve` binds.")
     workers: int = Field(1, description="Worker processes of `pixelrank serve`.")
     log_level: str = Field("info", description="Log level of the API and the CLI.")
+    log_format: Literal["plain", "json"] = Field(
+        "plain", description="API log lines: plain text, or JSON lines for a log shipper; both carry request_id."
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        description="Empty folder where each `serve --workers N` process writes its metrics, so /metrics sums them "
+        "(export PROMETHEUS_MULTIPROC_DIR to the same folder before starting; empty it between runs). "
+        "Unset: each process exposes its own metrics.",
+    )
     min_post_media: int = Field(1, description="Fewest media a post must carry (upload them first).")
     max_image_bytes: int = Field(20_000_000, description="Largest image upload, in bytes (413 above).")
     max_video_bytes: int = Field(100_000_000, description="Largest video upload, in bytes (413 above).")

@@ -1,9 +1,24 @@
 """One router per resource; `ROUTERS` is what the app mounts."""
 
-from serving.routes import auth, comments, graph, health, media, posts, realtime, stories, threads, users, web
+from serving.routes import (
+    auth,
+    comments,
+    graph,
+    health,
+    me_ranking,
+    media,
+    metrics,
+    posts,
+    realtime,
+    stories,
+    threads,
+    users,
+    web,
+)
 
 ROUTERS = [
     health.router,
+    metrics.router,
     auth.router,
     users.router,
     graph.router,
@@ -12,6 +27,7 @@ ROUTERS = [
     comments.router,
     stories.router,
     threads.router,
+    me_ranking.router,
     realtime.router,
     web.router,
 ]

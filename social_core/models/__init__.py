@@ -6,6 +6,7 @@ from social_core.models.media import Media
 from social_core.models.messages import Message, Thread, ThreadParticipant
 from social_core.models.outbox import Event
 from social_core.models.posts import Comment, Hide, Like, Post, PostHashtag, PostMedia, PostMention, Save
+from social_core.models.preferences import RankingPreference
 from social_core.models.stories import Story, StoryView
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PostHashtag",
     "PostMedia",
     "PostMention",
+    "RankingPreference",
     "Save",
     "Story",
     "StoryView",

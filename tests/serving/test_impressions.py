@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from features.batch.events import load_events
+from features.training_set import TrainingSetConfig, label_impressions
+from ranking.result import PipelineResult, ServedBy, ServedItem
+from serving.app import create_app
+from serving.impressions import ImpressionLogConfig, ImpressionLogger, impressions_of
+from serving.settings import Settings
+from social_core.db import make_engine, make_sessionmaker
+from social_core.models import Event
+
+SERVED_AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def a_page(n: int = 3) -> PipelineResult:
+    items = [ServedItem(100 + i, 200 + i, 1.0 - i / 10, "", ("following", "popular")) for i in range(n)]
+    return PipelineResult(items, ServedBy("feed", "lightgbm", "7", ("following", "popular")), [])
+
+
+def impression_events(engine: Engine) -> list[Event]:
+    with make_sessionmaker(engine)() as session:
+        return list(session.scalars(select(Event).where(Event.type == "impression").order_by(Event.id)))
+
+
+def wait_for(engine: Engine, n: int, timeout_s: float = 10.0) -> list[Event]:
+    deadline = time.monotonic() + timeout_s
+    while len(events := impression_events(engine)) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return events
+
+
+def test_served_items_become_impression_events_with_their_positions(engine: Engine) -> None:
+    logger = ImpressionLogger(make_sessionmaker(engine)).start()
+    impressions = impressions_of(a_page(), 7, request_id="req-1", at=SERVED_AT, offset=10)
+    assert logger.log(impressions) == 3
+    logger.stop()
+    events = impression_events(engine)
+    assert [(e.actor_id, e.post_id, e.target_id) for e in events] == [(7, 100, 200), (7, 101, 201), (7, 102, 202)]
+    assert [e.payload["position"] for e in events] == [10, 11, 12]
+    assert events[0].payload == {
+        "position": 10,
+        "request_id": "req-1",
+        "pipeline": "feed",
+        "model_version": "7",
+        "source": "following",
+        "sources": ["following", "popular"],
+        "score": 1.0,
+    }
+    assert {e.created_at for e in events} == {SERVED_AT}  # served time, not flush time
+    assert (logger.written, logger.dropped, logger.failed) == (3, 0, 0)
+
+
+def test_the_training_set_reads_them_as_impressions(engine: Engine) -> None:
+    logger = ImpressionLogger(make_sessionmaker(engine)).start()
+    logger.log(impressions_of(a_page(2), 7, request_id="r", at=SERVED_AT))
+    logger.stop()
+    frame = label_impressions(load_events(engine, types=("impression",)).frame, TrainingSetConfig())
+    rows = frame[["user_id", "post_id", "author_id", "impression_ts"]].values.tolist()
+    assert rows == [[7, 100, 200, SERVED_AT.timestamp() * 1000], [7, 101, 201, SERVED_AT.timestamp() * 1000]]
+
+
+def test_a_batch_is_written_after_flush_ms_without_stopping(engine: Engine) -> None:
+    config = ImpressionLogConfig(batch_size=1000, flush_ms=50)
+    logger = ImpressionLogger(make_sessionmaker(engine), config).start()
+    try:
+        logger.log(impressions_of(a_page(2), 7, request_id=None, at=SERVED_AT))
+        assert len(wait_for(engine, 2)) == 2
+    finally:
+        logger.stop()
+
+
+def test_a_full_batch_is_written_before_flush_ms(engine: Engine) -> None:
+    config = ImpressionLogConfig(batch_size=2, flush_ms=600_000)
+    logger = ImpressionLogger(make_sessionmaker(engine), config).start()
+    try:
+        logger.log(impressions_of(a_page(2), 7, request_id=None, at=SERVED_AT))
+        assert len(wait_for(engine, 2)) == 2
+    finally:
+        logger.stop()
+
+
+def test_stop_flushes_what_is_queued(engine: Engine) -> None:
+    config = ImpressionLogConfig(batch_size=1000, flush_ms=600_000)  # nothing would be written before stop
+    logger = ImpressionLogger(make_sessionmaker(engine), config).start()
+    logger.log(impressions_of(a_page(5), 7, request_id=None, at=SERVED_AT))
+    time.sleep(0.2)
+    assert impression_events(engine) == []
+    logger.stop()
+    assert [e.payload["position"] for e in impression_events(engine)] == [0, 1, 2, 3, 4]
+    assert logger.log(impressions_of(a_page(1), 7, request_id=None, at=SERVED_AT)) == 0  # stopped: dropped
+    assert logger.dropped == 1
+
+
+def test_a_full_queue_drops_and_counts_instead_of_blocking(engine: Engine) -> None:
+    drops: list[int] = []
+    logger = ImpressionLogger(make_sessionmaker(engine), ImpressionLogConfig(max_queue=2), on_drop=drops.append)
+    started = time.perf_counter()  # the writer is not running: nothing frees the queue
+    assert logger.log(impressions_of(a_page(5), 7, request_id=None, at=SERVED_AT)) == 2
+    assert logger.log(impressions_of(a_page(1), 7, request_id=None, at=SERVED_AT)) == 0
+    assert time.perf_counter() - started < 0.5
+    assert (logger.dropped, drops) == (4, [3, 1])
+    logger.stop()
+    assert [e.post_id for e in impression_events(engine)] == [100, 101]
+
+
+def test_a_failed_write_is_counted_not_raised(tmp_path: Path) -> None:
+    unmigrated = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no events table
+    logger = ImpressionLogger(make_sessionmaker(unmigrated)).start()
+    logger.log(impressions_of(a_page(2), 7, request_id=None, at=SERVED_AT))
+    logger.stop()
+    assert (logger.written, logger.failed) == (0, 2)
+    unmigrated.dispose()
+
+
+def test_the_app_logs_impressions_and_flushes_them_on_shutdown(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings)
+    with TestClient(app):
+        app.state.impressions.log(impressions_of(a_page(2), 7, request_id="r", at=SERVED_AT))
+    assert [e.payload["position"] for e in impression_events(engine)] == [0, 1]
