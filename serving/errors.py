@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from social_core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated
@@ -28,6 +30,15 @@ async def _media_rejected(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status)
 
 
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    # FastAPI's default echoes each bad input back; a NaN or Infinity in a JSON body cannot be encoded
+    # again and would turn a 422 into a 500. The location, message and type say enough.
+    assert isinstance(error, RequestValidationError)
+    detail = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(MediaRejected, _media_rejected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Annotated
 
 import typer
@@ -29,6 +31,10 @@ def serve(
 
     settings = Settings()
     init()
+    if settings.metrics_dir is not None:  # workers sum their metrics through files in one fresh folder
+        shutil.rmtree(settings.metrics_dir, ignore_errors=True)
+        settings.metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
     uvicorn.run(
         "serving.app:create_app",
         factory=True,
@@ -36,6 +42,8 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        # A worker imports the ML stack (Feast, torch, MLflow) before it answers: seconds, not milliseconds.
+        timeout_worker_healthcheck=120,
     )
 
 

@@ -86,3 +86,10 @@ def test_the_migration_downgrades_and_upgrades_again(engine: Engine) -> None:
     assert "ranking_preferences" not in inspect(engine).get_table_names()
     migrate.upgrade(engine)
     assert "ranking_preferences" in inspect(engine).get_table_names()
+
+
+def test_a_nan_in_the_body_is_a_422_not_a_500(api: Api) -> None:
+    api.signup("alice")
+    response = api.as_("alice").put(URL, content=b'{"friends": NaN}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "friends"]
