@@ -5,8 +5,9 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import OperationalError
 
-from serving.commands import demo, evaluate, importing, seed, server, simulate, stories, worker
+from serving.commands import demo, evaluate, importing, seed, server, simulate, stories, train, worker
 from serving.commands import features as features_commands
+from serving.commands import models as models_commands
 from social_core.errors import DomainError
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ app.command()(evaluate.evaluate)
 app.command("import")(importing.import_)
 app.add_typer(stories.app)
 app.add_typer(features_commands.app, name="features")
+app.add_typer(train.app, name="train")
+app.add_typer(models_commands.app, name="models")
 app.command()(seed.seed)
 app.command()(simulate.simulate)
 app.command()(worker.worker)
