@@ -15,11 +15,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from features.store import FeatureStoreConfig
 from serving.console import RichProgress, fail
 from serving.settings import Settings
 from training.ranker.dataset import RankerDataError
 from training.ranker.job import RankerJobConfig, RankerJobResult
 from training.ranker.job import main as ranker_main
+from training.registry import Decision
 from training.two_tower import TwoTowerJobConfig, TwoTowerJobResult
 from training.two_tower import main as two_tower_main
 
@@ -141,6 +143,7 @@ def _print_ranker(result: RankerJobResult) -> None:
     top = ", ".join(list(result.importance)[:5])
     Console().print(f"most needed features: {top}")
     Console().print(f"model: {result.folder}\nMLflow run: {result.run_id} (holdout {result.holdout_id})")
+    _print_decision(result.decision)
 
 
 def _two_tower_config(
@@ -153,6 +156,7 @@ def _two_tower_config(
         include_impressions=impressions,
         tracking_uri=settings.tracking_uri,
         train=replace(defaults.train, epochs=epochs, threads=threads),
+        features=FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url),
     )
 
 
@@ -186,3 +190,10 @@ def _print_two_tower(result: TwoTowerJobResult) -> None:
         table.add_row(str(k), f"{value:.4f}")
     Console().print(table)
     Console().print(f"model and index: {result.folder}")
+    _print_decision(result.decision)
+
+
+def _print_decision(decision: Decision | None) -> None:
+    if decision is not None:
+        version = decision.version
+        Console().print(f"registered {version.name} v{version.version} as {decision.alias}: {decision.reason}")

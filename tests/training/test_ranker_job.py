@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,6 +108,7 @@ def test_reusing_features_and_refusing_bad_input(
         tracking_uri=store_uri("sqlite", request, tmp_path_factory),
         build_features=False,
         version="again",
+        registered_model=f"ranker-gate-{uuid.uuid4().hex[:8]}",
     )
     with pytest.raises(RankerDataError, match="pixelrank features build"):
         main(small(config))
@@ -115,6 +117,8 @@ def test_reusing_features_and_refusing_bad_input(
         main(small(config))
     second = main(small(replace(config, version="again-2", build_features=False)))  # features reused
     assert second.holdout_id == first.holdout_id and second.ndcg_at_10 == pytest.approx(first.ndcg_at_10)
+    assert first.decision is not None and first.decision.alias == "champion"  # the first version
+    assert second.decision is not None and second.decision.alias == "challenger"  # a tie does not move it
     features = np.zeros((3, len(first.importance)))
     first_scores, second_scores = (
         load_ranker(first.folder).predict(features),

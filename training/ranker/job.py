@@ -12,12 +12,15 @@ measured on the holdout named by the run's `holdout_id` tag (a hash of the test 
 from __future__ import annotations
 
 import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import mlflow
+import mlflow.artifacts
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -27,7 +30,9 @@ from features.schema import VIEWS, service_columns
 from features.store import FeatureStoreConfig, apply, open_store
 from features.training_set import TrainingSetConfig, build_training_set
 from ranking.model import RankerModel
+from ranking.models import load_ranker
 from social_core.db import make_engine
+from training.pyfunc import model_folder
 from training.ranker.dataset import LabelConfig, RankerData, RankerDataError, SplitConfig, ranker_data
 from training.ranker.evaluation import EvalConfig, evaluate
 from training.ranker.impressions import impression_context, with_context
@@ -35,6 +40,7 @@ from training.ranker.lightgbm_job import LightGBMConfig, fit_lightgbm
 from training.ranker.mlflow_log import calibration_tables, flat_params, reliability_figure
 from training.ranker.progress import Progress, no_progress
 from training.ranker.torch_job import TorchConfig, fit_torch
+from training.registry import RANKER, Decision, VersionInfo, register
 from training.tracking import default_tracking_uri, log_folder_model, open_experiment
 
 FAMILIES = ("lightgbm", "torch")
@@ -57,6 +63,8 @@ class RankerJobConfig:
     lightgbm: LightGBMConfig = field(default_factory=LightGBMConfig)
     torch: TorchConfig = field(default_factory=TorchConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
+    register: bool = True  # register the model and gate it against the champion
+    registered_model: str = RANKER
 
 
 @dataclass
@@ -71,6 +79,7 @@ class RankerJobResult:
     holdout_id: str  # which test impressions it was measured on
     sizes: dict[str, int]
     importance: dict[str, float]
+    decision: Decision | None = None  # the champion gate's verdict (None: not registered)
 
 
 class SavableRanker(RankerModel, Protocol):
@@ -119,6 +128,18 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
             input_example=example,
             feature_service=config.training_set.service,
         )
+    decision = None
+    if config.register and evaluation.ndcg is not None:
+        client = mlflow.MlflowClient(config.tracking_uri or default_tracking_uri(config.home))
+        remeasure = champion_ndcg(client, data, config.evaluation)
+        decision = register(
+            run.info.run_id,
+            config.registered_model,
+            HEADLINE,
+            data.test.fingerprint,
+            client=client,
+            remeasure_champion=remeasure,
+        )
     return RankerJobResult(
         version,
         config.model,
@@ -130,7 +151,28 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         data.test.fingerprint,
         data.sizes(),
         evaluation.importance,
+        decision,
     )
+
+
+def champion_ndcg(client: mlflow.MlflowClient, data: RankerData, config: EvalConfig) -> Callable[[VersionInfo], float]:
+    """Measures a champion trained on older data on this run's test requests, so the gate compares like
+    with like (a champion reading other feature columns fails to load: it then stays champion, safely)."""
+
+    def measure(champion: VersionInfo) -> float:
+        with tempfile.TemporaryDirectory() as scratch:
+            local = mlflow.artifacts.download_artifacts(
+                artifact_uri=f"models:/{champion.name}/{champion.version}",
+                dst_path=scratch,
+                tracking_uri=client.tracking_uri,
+            )
+            model = load_ranker(model_folder(Path(local)))
+            ndcg = evaluate(model, data.test, config).ndcg
+        if ndcg is None:
+            raise ValueError("no relevant impression in the holdout")
+        return ndcg
+
+    return measure
 
 
 def load_training_set(engine: Engine, config: RankerJobConfig, progress: Progress) -> pd.DataFrame:
