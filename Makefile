@@ -28,7 +28,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy social_core serving
+	$(BIN)/mypy social_core features candidates ranking training serving
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
