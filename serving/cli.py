@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from sqlalchemy.exc import OperationalError
 
@@ -33,6 +35,8 @@ app.command()(worker.worker)
 
 
 def main() -> None:
+    # MLflow draws a progress bar for every artifact download (the champion gate downloads models).
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     try:
         app()
     except DomainError as error:

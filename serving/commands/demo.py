@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from serving.commands import features, seed, server, simulate, worker
+from serving.commands import features, seed, server, simulate, train, worker
 from serving.settings import Settings
 from social_core import accounts, graph
 from social_core.db import make_engine, make_sessionmaker
@@ -24,7 +24,8 @@ def demo(
     sessions: Annotated[int, typer.Option(min=1, help="Simulated feed sessions (training data).")] = 3_000,
     serve: Annotated[bool, typer.Option(help="Serve the API at the end (--no-serve stops after the set-up).")] = True,
 ) -> None:
-    """Migrate, seed a world with images, simulate feed sessions, build features, then serve API + web client."""
+    """Migrate, seed a world with images, simulate feed sessions, build features, train and register the
+    two-tower and the ranker, then serve API + web client."""
     settings = Settings()
     server.init()
     sessions_factory = make_sessionmaker(make_engine(settings.db_url))
@@ -38,6 +39,7 @@ def demo(
         worker.worker(once=True)  # history goes to the batch build below, not through the stream path
         features.apply()
         features.build(as_of=None)
+        train.all_(model=train.Family.lightgbm, version=None, epochs=5, threads=2)  # registers the champions
         features.materialize(full=True)
         with sessions_factory() as session:
             _demo_account(session)
