@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from candidates.two_tower.runtime import TwoTowerRuntime
 from serving import errors
+from serving.feed.assembly import build_feed_stack
 from serving.impressions import ImpressionLogger
 from serving.logs import configure_logging
 from serving.metrics import Metrics
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.impressions.stop()  # before the relay, so the last impressions are queued for it
         if relay is not None:
             relay.stop()
+        app.state.feed.close()
         await app.state.broker.stop()
         app.state.metrics.close()
         app.state.engine.dispose()
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)
     app.state.hub = Hub()
     app.state.two_tower = TwoTowerRuntime.latest(settings.home)  # None until trained
+    app.state.feed = build_feed_stack(settings, engine, app.state.redis, app.state.two_tower)
     app.state.metrics = Metrics(settings.metrics_dir)
     errors.install(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=app.state.metrics)

@@ -19,6 +19,8 @@ from candidates.feed_relay import FeedFanout
 from candidates.two_tower.runtime import PostIndexer, TwoTowerRuntime
 from features.store import FeatureStoreConfig, open_store
 from features.stream.push import push_events
+from serving.feed.cache import CacheConfig, RankedListCache
+from serving.feed.invalidation import FeedCacheInvalidation
 from serving.settings import Settings
 from social_core.models import Event
 from social_core.relay import EventHandler, Relay
@@ -52,6 +54,7 @@ def handlers(settings: Settings, redis: Any, two_tower: TwoTowerRuntime | None) 
     fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
     chain: list[EventHandler] = [
         FeedFanout(redis, fanout),
+        FeedCacheInvalidation(RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s))),  # after fan-out
         FeaturePush(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)),
     ]
     if two_tower is not None:  # before the first `pixelrank train two-tower` there is no index to keep

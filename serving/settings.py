@@ -76,6 +76,28 @@ class Settings(BaseSettings):
         description="MLflow tracking server URL (production); default: a SQLite store under PIXELRANK_HOME.",
     )
     model_refresh_s: float = Field(30.0, description="Seconds between serving's checks of the champion alias.")
+    ranker: Literal["champion", "heuristic"] = Field(
+        "champion",
+        description="Feed/explore scorer: the registry's champion ranker (the heuristic, marked degraded, while "
+        "none is registered), or always the heuristic.",
+    )
+    ranking_weights: dict[str, float] = Field(
+        default_factory=dict,
+        description='Value-model weights replacing the defaults for everyone, JSON, e.g. {"save": 8}; a user\'s '
+        "own weights (PUT /v1/me/ranking) apply on top.",
+    )
+    feed_cache_ttl_s: int = Field(
+        600, description="Seconds a ranked feed/explore list stays cached in Redis for its later pages."
+    )
+    feed_cache_size: int = Field(300, description="Items ranked and cached per feed/explore refresh (page 1).")
+    feed_candidates: dict[str, int] = Field(
+        default_factory=lambda: {"following": 500, "two_tower": 300, "popular": 200, "social_proof": 100, "fresh": 100},
+        description="Candidates asked of each feed source, JSON; a source left out is not used.",
+    )
+    explore_candidates: dict[str, int] = Field(
+        default_factory=lambda: {"two_tower": 500, "popular": 300, "social_proof": 150},
+        description="Candidates asked of each explore source, JSON; a source left out is not used.",
+    )
 
     @property
     def media_store_config(self) -> StoreConfig:

@@ -3,6 +3,8 @@
 from serving.routes import (
     auth,
     comments,
+    explore,
+    feed,
     graph,
     health,
     me_ranking,
@@ -24,6 +26,8 @@ ROUTERS = [
     graph.router,
     media.router,
     posts.router,
+    feed.router,
+    explore.router,
     comments.router,
     stories.router,
     threads.router,

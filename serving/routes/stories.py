@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, status
 
 from serving.attachments import media_attachment, media_url
 from serving.deps import ContentOwner, CurrentUser, Cursor, Limit, NowDep, SessionDep
@@ -47,13 +47,15 @@ def create_story(
 
 
 @router.get("/stories/tray")
-def tray(me: CurrentUser, session: SessionDep, now: NowDep, trays: TrayCacheDep) -> StoryTray:
-    """Accounts you follow with active stories (yours first): unseen first, then most recent."""
+def tray(me: CurrentUser, session: SessionDep, now: NowDep, trays: TrayCacheDep, request: Request) -> StoryTray:
+    """Accounts you follow with active stories (yours first): unseen first, then by predicted interest in
+    the account, then most recent."""
     cached = trays.lookup(me.id, now)
     if cached.items is not None:
         return StoryTray(items=[TrayItem.model_validate(item) for item in cached.items])
     result = stories.tray(session, me, now=now)
-    media_ids = {entry.first.id: entry.first.media_id for entry in result.entries}
+    entries = request.app.state.feed.tray.order(session, me.id, result.entries, now)  # serving.feed.tray
+    media_ids = {entry.first.id: entry.first.media_id for entry in entries}
     items = [
         TrayItem(
             user=UserSummary.model_validate(entry.author),
@@ -62,7 +64,7 @@ def tray(me: CurrentUser, session: SessionDep, now: NowDep, trays: TrayCacheDep)
             seen=entry.seen,
             latest_at=entry.latest_at,
         )
-        for entry in result.entries
+        for entry in entries
     ]
     trays.store(me.id, cached, [item.model_dump(mode="json") for item in items], now, result.changes_at)
     return StoryTray(items=items)

@@ -1,0 +1,90 @@
+"""The online feature store as the feed reads it: opened on first use, once it exists.
+
+Before `pixelrank features apply` there is no registry and no online table; the server must still
+start and serve. `OnlineFeatures` opens the store the first time a request needs it after the registry
+appears (no restart), and until then raises `FeatureStoreMissing`, which the pipeline's feature stage
+turns into the documented defaults and a `degraded` page. An unreachable online store (Redis down)
+fails the same way, per request. One lock per hydrator: its short-lived row caches are not shared
+between threads safely, and a hydration is a single round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
+from candidates.two_tower.user_features import UserFeatures
+from features.hydrate import Hydrator, HydratorConfig
+from features.schema import service_columns
+from features.store import FeatureStoreConfig, open_store
+
+log = logging.getLogger(__name__)
+
+
+class FeatureStoreMissing(RuntimeError):
+    """No feature registry yet (`pixelrank features apply` has not run)."""
+
+
+class OnlineFeatures:
+    def __init__(self, config: FeatureStoreConfig) -> None:
+        self.config = config
+        self._hydrators: dict[str, Hydrator] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._opening = threading.Lock()
+
+    def hydrate(
+        self,
+        service: str,
+        user_id: int,
+        post_ids: Sequence[int],
+        author_ids: Sequence[int],
+        request_ts: float | None = None,
+    ) -> np.ndarray:
+        hydrator, lock = self.open(service)
+        with lock:
+            return hydrator(user_id, post_ids, author_ids, request_ts)
+
+    def open(self, service: str) -> tuple[Hydrator, threading.Lock]:
+        """The service's hydrator and the lock to hold while calling it; `FeatureStoreMissing` before apply."""
+        with self._opening:
+            if service not in self._hydrators:
+                if not (self.config.repo_dir / "registry.db").exists():
+                    raise FeatureStoreMissing("the feature store is not applied yet (pixelrank features apply)")
+                self._hydrators[service] = Hydrator.from_store(open_store(self.config), HydratorConfig(service=service))
+                self._locks[service] = threading.Lock()
+            return self._hydrators[service], self._locks[service]
+
+
+class StoreReader:
+    """A `ranking.hydrators.features.FeatureReader` over one feature service of `OnlineFeatures`."""
+
+    def __init__(self, features: OnlineFeatures, service: str = "ranker_v1") -> None:
+        self.features, self.service = features, service
+        self.columns = service_columns(service)
+
+    def __call__(
+        self, user_id: int, post_ids: Sequence[int], author_ids: Sequence[int], request_ts: float | None = None
+    ) -> np.ndarray:
+        return self.features.hydrate(self.service, user_id, post_ids, author_ids, request_ts)
+
+
+class TowerUserFeatures:
+    """`TwoTowerSource(dense_features=...)`: the user tower's features, None while the store is missing."""
+
+    def __init__(self, features: OnlineFeatures) -> None:
+        self.features = features
+        self._user_features: UserFeatures | None = None
+
+    def __call__(self, user_id: int) -> np.ndarray | None:
+        try:
+            hydrator, lock = self.features.open(TWO_TOWER_SERVICE)
+        except FeatureStoreMissing:
+            return None
+        with lock:
+            if self._user_features is None or self._user_features.hydrator is not hydrator:
+                self._user_features = UserFeatures(hydrator)
+            return self._user_features(user_id)  # fail-open by itself: None when the store is unreachable

@@ -1,0 +1,40 @@
+"""Served items → `FeedItemPublic`, through the same presenter as `GET /v1/posts/{id}`, so both match."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy.orm import Session
+
+from ranking.result import ServedBy, ServedItem
+from serving.presenters import posts_public
+from serving.schemas.feed import FeedItemPublic, ServedByPublic
+from social_core.models import Post, User
+from social_core.types import PostId
+
+
+def feed_items(
+    session: Session, viewer: User, items: Sequence[ServedItem], posts: Mapping[PostId, Post]
+) -> list[FeedItemPublic]:
+    """One public item per served item whose post is in `posts` (the visible ones), in served order."""
+    kept = [item for item in items if item.post_id in posts]
+    public = posts_public(session, [posts[item.post_id] for item in kept], viewer)
+    return [
+        FeedItemPublic(**post.model_dump(), reason=item.reason, sources=list(item.sources))
+        for item, post in zip(kept, public, strict=True)
+    ]
+
+
+def served_by_public(served_by: ServedBy, two_tower_version: str | None = None) -> ServedByPublic:
+    versions = {"ranker": served_by.model_version}
+    if two_tower_version is not None and "two_tower" in served_by.sources:
+        versions["two_tower"] = two_tower_version
+    return ServedByPublic(
+        pipeline=served_by.pipeline,
+        scorer=served_by.scorer,
+        model_versions=versions,
+        sources=list(served_by.sources),
+        failed_sources=list(served_by.failed_sources),
+        degraded=served_by.degraded,
+        degraded_reasons=list(served_by.degraded_reasons),
+    )

@@ -1,0 +1,152 @@
+"""`PageServer`: one feed or explore page, from the cursor to the response, with every fallback.
+
+- First page (no cursor): rank afresh (`rank`), cache the list, serve its head.
+- Later page: slice the cached list the cursor names; when that list is gone, rank again from where
+  the user is (items already shown are in the seen store, so they do not come back).
+- Redis unreachable: the feed falls back to the chronological feed from the database; explore ranks
+  each page without a cache. Both say `degraded` and count the fallback.
+Every page is re-checked for visibility (`guard`), recorded as seen and logged as impressions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from ranking.result import PipelineResult, ServedBy, ServedItem
+from serving.feed.assembly import FeedStack
+from serving.feed.cache import RankedList
+from serving.feed.chronological import REASON as CHRONOLOGICAL
+from serving.feed.chronological import chronological_page
+from serving.feed.cursor import ChronoCursor, RankedCursor, decode, encode
+from serving.feed.guard import visible_posts
+from serving.feed.impressions import FeaturesOf, log_impressions, page_impressions
+from serving.feed.present import feed_items, served_by_public
+from serving.feed.rank import rank
+from serving.impressions import ImpressionLogger
+from serving.metrics import Metrics, fallback_kind
+from serving.schemas.feed import FeedPage
+from social_core import preferences
+from social_core.models import User
+
+log = logging.getLogger(__name__)
+UNCACHED = "redis unreachable: ranked per page without a cache"
+
+
+@dataclass
+class PageServer:
+    stack: FeedStack
+    session: Session
+    metrics: Metrics | None = None
+    impressions: ImpressionLogger | None = None
+    request_id: str | None = None
+
+    def __call__(self, viewer: User, pipeline: str, limit: int, raw_cursor: str | None, now: datetime) -> FeedPage:
+        cursor = decode(raw_cursor, pipeline)
+        if isinstance(cursor, ChronoCursor):  # the feed began without Redis: it stays chronological
+            return self._chronological(viewer, limit, cursor, now)
+        position = cursor.offset if cursor else 0
+        try:
+            ranked, features_of = self._ranked_list(viewer, pipeline, cursor, now)
+        except RedisError as error:
+            log.warning("redis unreachable while serving %s: %s", pipeline, error)
+            if pipeline == "feed":
+                return self._chronological(viewer, limit, None, now)
+            ranked, features_of = self._uncached(viewer, pipeline, position + limit, now)
+        start = max(position - ranked.base, 0)  # a forged offset before the list cannot read before it
+        entries = list(ranked.items[start : start + limit])
+        more = start + limit < len(ranked.items) if ranked.list_id else len(entries) == limit
+        next_cursor = encode(RankedCursor(pipeline, ranked.list_id, position + limit)) if more else None
+        return self._page(viewer, entries, ranked, position, next_cursor, now, features_of)
+
+    def _ranked_list(
+        self, viewer: User, pipeline: str, cursor: RankedCursor | None, now: datetime
+    ) -> tuple[RankedList, FeaturesOf | None]:
+        """The list to slice: the cursor's cached one, or a fresh ranking (cached). Redis errors propagate."""
+        cache = self.stack.cache
+        if cursor is not None and cursor.list_id:
+            cached = cache.get(pipeline, viewer.id)
+            hit = cached is not None and cached.list_id == cursor.list_id
+            if self.metrics is not None:
+                self.metrics.observe_cache(hit)
+            if cached is not None and hit:
+                return cached, None
+        else:
+            cache.ping()  # before ranking: a list that cannot be cached cannot be paged through
+        prefs = preferences.get_preferences(self.session, viewer.id) if pipeline == "feed" else None
+        self._release()
+        fresh = rank(self.stack, pipeline, viewer.id, now, depth=self.stack.depth, preferences=prefs)
+        self._observe(fresh.result)
+        base = cursor.offset if cursor else 0
+        ranked = RankedList.new(fresh.result.served_by, fresh.result.items, self.stack.two_tower_version, base)
+        cache.put(viewer.id, ranked)
+        return ranked, fresh.capture.features_of
+
+    def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, FeaturesOf]:
+        """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
+        self._release()
+        fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
+        self._observe(fresh.result)
+        return RankedList("", fresh.result.served_by, tuple(fresh.result.items), self.stack.two_tower_version), (
+            fresh.capture.features_of
+        )
+
+    def _chronological(self, viewer: User, limit: int, cursor: ChronoCursor | None, now: datetime) -> FeedPage:
+        posts, after = chronological_page(self.session, viewer.id, limit, cursor)
+        served_by = ServedBy("feed", "chronological", "chronological", ("following",), (), (CHRONOLOGICAL,))
+        if self.metrics is not None:
+            self.metrics.fallbacks.labels(fallback_kind(CHRONOLOGICAL)).inc()
+        entries = [ServedItem(p.id, p.author_id, 0.0, "newest from accounts you follow", ("following",)) for p in posts]
+        ranked = RankedList("", served_by, tuple(entries))
+        next_cursor = encode(after) if after is not None else None
+        return self._page(viewer, entries, ranked, cursor.offset if cursor else 0, next_cursor, now, None, seen=False)
+
+    def _page(
+        self,
+        viewer: User,
+        entries: list[ServedItem],
+        ranked: RankedList,
+        position: int,
+        next_cursor: str | None,
+        now: datetime,
+        features_of: FeaturesOf | None,
+        *,
+        seen: bool = True,
+    ) -> FeedPage:
+        visible = visible_posts(
+            self.session, viewer.id, [e.post_id for e in entries], out_of_network=ranked.served_by.pipeline == "explore"
+        )
+        shown = [e for e in entries if e.post_id in visible]
+        if seen and shown:
+            try:
+                self.stack.seen.record(viewer.id, [e.post_id for e in shown], now.timestamp())
+            except RedisError as error:  # a repeat later is the only cost
+                log.warning("seen posts of user %s not recorded: %s", viewer.id, error)
+        served = page_impressions(
+            viewer.id,
+            shown,
+            ranked.served_by,
+            offset=position,
+            request_id=self.request_id,
+            at=now,
+            features_of=features_of,
+        )
+        log_impressions(self.impressions, served)
+        return FeedPage(
+            items=feed_items(self.session, viewer, shown, visible),
+            next_cursor=next_cursor,
+            served_by=served_by_public(ranked.served_by, ranked.two_tower_version),
+        )
+
+    def _release(self) -> None:
+        """End the request session's transaction (nothing is pending) before the pipeline's own connections
+        read: on SQLite every transaction holds the write lock, and they would wait for this one."""
+        self.session.commit()
+
+    def _observe(self, result: PipelineResult) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_pipeline(result)

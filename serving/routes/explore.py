@@ -1,0 +1,18 @@
+"""`GET /v1/explore`: recommendations from accounts you do not follow, as a grid."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from serving.deps import CurrentUser, Cursor, Limit, NowDep
+from serving.feed.dependency import PageServerDep
+from serving.schemas.feed import FeedPage
+
+router = APIRouter(prefix="/v1/explore", tags=["feed"])
+
+
+@router.get("")
+def explore(me: CurrentUser, now: NowDep, server: PageServerDep, limit: Limit = 24, cursor: Cursor = None) -> FeedPage:
+    """Posts from accounts you do not follow (never blocked or private ones), mixed by source down the
+    grid. Pages like the feed."""
+    return server(me, "explore", limit, cursor, now)
