@@ -37,6 +37,11 @@ class Metrics:
     def __init__(self, multiproc_dir: Path | None = None) -> None:
         if multiproc_dir is not None:
             _check_multiprocess(multiproc_dir)
+        else:
+            # Importing Feast sets PROMETHEUS_MULTIPROC_DIR (for a metrics server of its own that we do
+            # not run), which would put every metric of this process in shared files: one process's
+            # apps would then count into each other. Serving decides the mode: in-process here.
+            values.ValueClass = values.MutexValue
         self.multiproc_dir = multiproc_dir
         self.registry = CollectorRegistry()
         r = self.registry

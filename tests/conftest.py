@@ -6,6 +6,7 @@ tests are skipped (and say so), unless PIXELRANK_REQUIRE_SERVICES=1, which turns
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -43,6 +44,17 @@ def _fast_password_hashing() -> Iterator[None]:
     accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield
     accounts.hasher = original
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    # `create_app` configures root logging for its API process; a test's app must not change what
+    # later tests (a CLI's one-line errors, say) print.
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    root.handlers[:] = handlers
 
 
 @pytest.fixture(scope="session")
