@@ -95,7 +95,10 @@ def make_batch(
         post_keys=torch.from_numpy(table.post_ids[posts]),
         log_q=torch.from_numpy(logq[posts]),
     )
-    if uniform_negatives:
+    if task.config.full_softmax:  # every post, once: the exact softmax over the catalogue
+        batch.negatives = table.inputs(np.arange(len(table)), buckets)
+        batch.negative_keys = torch.from_numpy(table.post_ids)
+    elif uniform_negatives:
         negatives = rng.integers(0, len(table), uniform_negatives)
         batch.negatives = table.inputs(negatives, buckets)
         batch.negative_keys = torch.from_numpy(table.post_ids[negatives])

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from candidates.two_tower.embed import embed_new_posts, embed_posts, embed_users, post_table
 from candidates.two_tower.inputs import Buckets, PostTable, hash_ids, user_inputs
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.two_tower.task import TaskConfig, TwoTowerTask
-from candidates.two_tower.trainer import Examples, TrainConfig, fit, sequence_histories
+from candidates.two_tower.trainer import Examples, TrainConfig, fit, log_q, make_batch, sequence_histories
 
 SMALL = TwoTowerConfig(
     dim=16,
@@ -49,7 +50,7 @@ def test_towers_give_unit_vectors_of_the_configured_size() -> None:
     torch.manual_seed(0)
     model = TwoTower.build(SMALL)
     table, examples = toy_world()
-    users = user_inputs(examples.user_ids[:7], examples.history[:7], examples.dense[:7], SMALL.buckets)
+    users = user_inputs(examples.user_ids[:7], examples.history[:7], np.zeros((7, 3), np.float32), SMALL.buckets)
     user, post = model(users, table.inputs(np.arange(7), SMALL.buckets))
     assert user.shape == (7, 16) and post.shape == (7, 16)
     assert torch.allclose(user.norm(dim=1), torch.ones(7), atol=1e-5)
@@ -85,6 +86,40 @@ def test_loss_decreases_and_training_is_reproducible() -> None:
     assert torch.equal(weights[0], weights[1])
 
 
+@pytest.mark.parametrize(
+    ("task", "uniform_negatives"),
+    [(TaskConfig(id_dropout=0.0, full_softmax=True), 0), (TaskConfig(id_dropout=0.0), 48)],
+    ids=["full_softmax", "mixed_negatives"],
+)
+def test_full_softmax_and_mixed_negatives_train_to_a_finite_falling_loss(
+    task: TaskConfig, uniform_negatives: int
+) -> None:
+    table, examples = toy_world()
+    torch.manual_seed(0)
+    config = TrainConfig(epochs=8, batch_size=64, learning_rate=1e-2, patience=10, uniform_negatives=uniform_negatives)
+    result = fit(
+        TwoTowerTask(TwoTower.build(SMALL), task), table, examples, examples.subset(examples.post_rows < 0), config
+    )
+    losses = [epoch["loss"] for epoch in result.history]
+    assert np.isfinite(losses).all()
+    assert losses[-1] < losses[0] - 0.5  # from about ln(120) down to near ln(60): the topic is learned
+
+
+def test_full_softmax_is_the_exact_cross_entropy_over_the_whole_table() -> None:
+    table, examples = toy_world()
+    torch.manual_seed(0)
+    task = TwoTowerTask(TwoTower.build(SMALL), TaskConfig(id_dropout=0.0, temperature=0.2, full_softmax=True))
+    rows = np.arange(0, len(examples), 37)
+    logq = log_q(examples.post_rows, len(table))
+    batch = make_batch(task, table, examples, rows, logq, np.random.default_rng(0), uniform_negatives=0)
+    with torch.no_grad():
+        loss = task.loss(batch)
+        users = task.model.user_tower(batch.users)
+        scores = users @ task.model.post_tower(table.inputs(np.arange(len(table)), SMALL.buckets)).T / 0.2
+        expected = torch.nn.functional.cross_entropy(scores, torch.from_numpy(examples.post_rows[rows]))
+    assert torch.allclose(loss, expected, atol=1e-5)
+
+
 def test_a_new_post_lands_near_its_topic_from_content_alone() -> None:
     table, examples = toy_world()
     torch.manual_seed(0)
@@ -102,7 +137,7 @@ def test_a_new_post_lands_near_its_topic_from_content_alone() -> None:
     similarity = known @ new[0]
     assert similarity[topic == 0].mean() > similarity[topic == 1].mean() + 0.2
     last = np.array([11, 23])  # the last examples of user 1 (topic 0) and user 2 (topic 1)
-    users = embed_users(model, examples.user_ids[last], examples.history[last], examples.dense[last])
+    users = embed_users(model, examples.user_ids[last], examples.history[last])  # toy dense features are zeros
     assert float(users[0] @ new[0]) > float(users[1] @ new[0])
 
 

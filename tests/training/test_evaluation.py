@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +11,18 @@ import scipy.sparse as sp
 import typer
 from typer.testing import CliRunner
 
+from candidates.two_tower.trainer import TrainConfig
 from serving.commands.evaluate import evaluate as evaluate_command
 from training.evaluation.data import DatasetError, load_interactions, to_canonical
 from training.evaluation.metrics import hit_matrix, mean_metrics, ndcg_at_k, recall_at_k
-from training.evaluation.models import ALS, RECOMMENDERS, Popularity, top_k_unseen
+from training.evaluation.models import (
+    ALS,
+    RECOMMENDERS,
+    Popularity,
+    TwoTowerRecommender,
+    TwoTowerRecommenderConfig,
+    top_k_unseen,
+)
 from training.evaluation.report import evaluate, evaluate_model, make_split
 from training.evaluation.split import temporal_split
 
@@ -188,6 +197,39 @@ def test_als_is_seeded_and_learns_the_clusters() -> None:
     np.testing.assert_array_equal(top, second.recommend(users, 5))
     same_cluster = split.item_ids[top] % 2 == split.user_ids[users][:, None] % 2
     assert same_cluster.mean() > 0.9
+
+
+TOY_TWO_TOWER = TwoTowerRecommenderConfig(
+    train=TrainConfig(epochs=12, batch_size=32, learning_rate=1e-2, patience=12, recall_k=5)
+)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [TOY_TWO_TOWER, replace(TOY_TWO_TOWER, user_ids=False), replace(TOY_TWO_TOWER, early_stopping=True)],
+    ids=["default", "history_only", "early_stopping"],
+)
+def test_two_tower_is_seeded_and_learns_the_clusters(config: TwoTowerRecommenderConfig) -> None:
+    split = make_split(to_canonical(make_interactions()))
+    first, second = TwoTowerRecommender(config), TwoTowerRecommender(config)
+    first.fit(split)
+    second.fit(split)
+    users = np.arange(split.n_users)
+    top = first.recommend(users, 5)
+    np.testing.assert_array_equal(top, second.recommend(users, 5))
+    same_cluster = split.item_ids[top] % 2 == split.user_ids[users][:, None] % 2
+    assert same_cluster.mean() > 0.8
+
+
+@pytest.mark.parametrize("user_ids", [True, False])
+def test_two_tower_without_user_ids_scores_a_user_by_history_alone(user_ids: bool) -> None:
+    frame = make_interactions()
+    twin = frame[frame["user_id"] == 0].assign(user_id=1_000)  # same items at the same times as user 0
+    split = make_split(to_canonical(pd.concat([frame, twin], ignore_index=True)))
+    model = TwoTowerRecommender(replace(TOY_TWO_TOWER, user_ids=user_ids))
+    model.fit(split)
+    scores = model._score(np.searchsorted(split.user_ids, [0, 1_000]))
+    assert np.allclose(scores[0], scores[1]) == (not user_ids)
 
 
 def test_evaluate_report_structure() -> None:
