@@ -57,20 +57,11 @@ def ranker(
     """Train the feed ranker on logged impressions (point-in-time features), evaluate it on later requests."""
     if (rounds is not None and rounds < 1) or (epochs is not None and epochs < 1) or threads < 1:
         fail("--rounds, --epochs and --threads must be at least 1")
-    settings = Settings()
-    config = RankerJobConfig(
-        home=settings.home,
-        database_url=settings.db_url,
-        redis_url=settings.redis_url,
-        tracking_uri=settings.tracking_uri,
-        model=model.value,
-        version=version,
-        build_features=build_features,
-    )
+    config = _ranker_config(Settings(), model, version, build_features, threads, seed)
     config = replace(
         config,
-        lightgbm=replace(config.lightgbm, rounds=rounds or config.lightgbm.rounds, threads=threads, seed=seed),
-        torch=replace(config.torch, epochs=epochs or config.torch.epochs, threads=threads, seed=seed),
+        lightgbm=replace(config.lightgbm, rounds=rounds or config.lightgbm.rounds),
+        torch=replace(config.torch, epochs=epochs or config.torch.epochs),
     )
     _print_ranker(_train_ranker(config))
 
@@ -101,18 +92,26 @@ def all_(
     settings = Settings()
     two_tower_result = _train_two_tower(_two_tower_config(settings, epochs, version, False, threads))
     _print_two_tower(two_tower_result)
+    _print_ranker(_train_ranker(_ranker_config(settings, model, two_tower_result.version, True, threads)))
+
+
+def _ranker_config(
+    settings: Settings, model: Family, version: str | None, build_features: bool, threads: int, seed: int = 0
+) -> RankerJobConfig:
     config = RankerJobConfig(
         home=settings.home,
         database_url=settings.db_url,
         redis_url=settings.redis_url,
         tracking_uri=settings.tracking_uri,
         model=model.value,
-        version=two_tower_result.version,
+        version=version,
+        build_features=build_features,
     )
-    config = replace(
-        config, lightgbm=replace(config.lightgbm, threads=threads), torch=replace(config.torch, threads=threads)
+    return replace(
+        config,
+        lightgbm=replace(config.lightgbm, threads=threads, seed=seed),
+        torch=replace(config.torch, threads=threads, seed=seed),
     )
-    _print_ranker(_train_ranker(config))
 
 
 def _train_ranker(config: RankerJobConfig) -> RankerJobResult:
