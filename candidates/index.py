@@ -124,6 +124,12 @@ class PostIndex:
         loaded.tune(ef_search=loaded.config.ef_search, nprobe=loaded.config.nprobe)
         return loaded
 
+    def newest_id(self) -> int:
+        """The largest post id ever added (-1 when empty); removed or tombstoned posts count too."""
+        with self.lock:
+            ids = self._ids()
+        return int(ids.max()) if len(ids) else -1
+
     def _ids(self) -> np.ndarray:
         ids: np.ndarray = faiss.vector_to_array(self.index.id_map)  # type: ignore[attr-defined]
         return ids

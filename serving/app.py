@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from candidates.two_tower.runtime import TwoTowerRuntime
 from serving import errors
 from serving.feed.assembly import build_feed_stack
 from serving.impressions import ImpressionLogger
@@ -20,6 +19,7 @@ from serving.request_metrics import RequestMetricsMiddleware
 from serving.resources import open_redis
 from serving.routes import ROUTERS, web
 from serving.settings import Settings
+from serving.two_tower import served_two_tower
 from social_core.clock import utcnow
 from social_core.db import make_engine, make_sessionmaker
 from social_core.media import make_store
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings.media_store_config)
     app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)
     app.state.hub = Hub()
-    app.state.two_tower = TwoTowerRuntime.latest(settings.home)  # None until trained
+    app.state.two_tower = served_two_tower(settings, engine)  # None until trained
     app.state.feed = build_feed_stack(settings, engine, app.state.redis, app.state.two_tower)
     app.state.metrics = Metrics(settings.metrics_dir)
     errors.install(app)

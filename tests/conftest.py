@@ -47,14 +47,20 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _restore_root_logging() -> Iterator[None]:
-    # `create_app` configures root logging for its API process; a test's app must not change what
-    # later tests (a CLI's one-line errors, say) print.
+def _restore_process_state() -> Iterator[None]:
+    # `create_app` configures root logging for its API process, and `mlflow.set_tracking_uri` exports
+    # MLFLOW_TRACKING_URI (which Settings reads): one test's app or job must not change what later
+    # tests print or which model store they see.
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
+    tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
     yield
     root.setLevel(level)
     root.handlers[:] = handlers
+    if tracking_uri is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
 
 
 @pytest.fixture(scope="session")

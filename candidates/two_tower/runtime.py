@@ -1,10 +1,11 @@
 """`TwoTowerRuntime`: a trained two-tower version as serving holds it (model + FAISS index), and the
 relay handler that keeps its index current (`PostIndexer`).
 
-Versions live in `{home}/models/two_tower/{version}/` (written by `training/two_tower.py`): the
-newest folder that holds both the weights and the index is the one served. A post created after
-training is embedded by the post tower from its content alone when the relay sees `post_created`
-(no retraining), added to the index and the index saved, before the event is marked processed.
+Versions live in `{home}/models/two_tower/{version}/` (written by `training/two_tower.py`). Serving
+picks which one (the registry's champion); without a registry, the newest complete folder. A post
+created after training is embedded by the post tower from its content alone when the relay sees
+`post_created` (no retraining), added to the index and the index saved, before the event is marked
+processed; `catch_up` does the same, at load, for the posts created since the version was trained.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import object_session
 
 from candidates.index import INDEX_FILE, PostIndex
@@ -21,7 +23,7 @@ from candidates.two_tower.embed import embed_new_posts
 from candidates.two_tower.model import TwoTower
 from candidates.two_tower.posts import post_rows
 from candidates.two_tower.store import WEIGHTS, load_model
-from social_core.models import Event
+from social_core.models import Event, Post
 
 
 @dataclass
@@ -35,6 +37,17 @@ class TwoTowerRuntime:
     def load(cls, folder: Path) -> TwoTowerRuntime:
         return cls(folder.name, folder, load_model(folder), PostIndex.load(folder / "index"))
 
+    def catch_up(self, conn: Connection) -> int:
+        """Index the live posts newer than the newest indexed one: those created while this version was
+        trained, or while another version was served. Post ids are time-sortable, so one range query."""
+        newest = self.index.newest_id()
+        ids = [int(p) for p in conn.scalars(select(Post.id).where(Post.id > newest, Post.deleted_at.is_(None)))]
+        rows = post_rows(conn, ids) if ids else []
+        if rows:
+            vectors = embed_new_posts(self.model, rows)
+            self.index.add(np.array([row["id"] for row in rows], dtype=np.int64), vectors)
+        return len(rows)
+
     @classmethod
     def latest(cls, home: Path) -> TwoTowerRuntime | None:
         """The newest complete version under ``home``, or None before the first training."""
@@ -43,9 +56,13 @@ class TwoTowerRuntime:
 
 
 def latest_version(home: Path) -> Path | None:
-    root = home / "models" / "two_tower"
-    complete = [f for f in root.glob("*") if (f / WEIGHTS).exists() and (f / "index" / INDEX_FILE).exists()]
+    complete = [f for f in (home / "models" / "two_tower").glob("*") if is_complete(f)]
     return max(complete, key=lambda f: f.name) if complete else None
+
+
+def is_complete(folder: Path) -> bool:
+    """Weights and index both written (a version still training has neither yet)."""
+    return (folder / WEIGHTS).exists() and (folder / "index" / INDEX_FILE).exists()
 
 
 class PostIndexer:

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from candidates.two_tower.runtime import TwoTowerRuntime
 from serving.relay import make_relay
 from serving.resources import open_redis
 from serving.settings import Settings
+from serving.two_tower import served_two_tower
 from social_core.db import make_engine, make_sessionmaker
 
 
@@ -23,8 +23,9 @@ def worker(
     Several workers may run at once on PostgreSQL: each takes its own batches (SKIP LOCKED).
     """
     settings = Settings()
-    sessions = make_sessionmaker(make_engine(settings.db_url))
-    relay = make_relay(settings, sessions, open_redis(settings.redis_url), TwoTowerRuntime.latest(settings.home))
+    engine = make_engine(settings.db_url)
+    two_tower = served_two_tower(settings, engine)
+    relay = make_relay(settings, make_sessionmaker(engine), open_redis(settings.redis_url), two_tower)
     if once:
         typer.echo(f"relayed {relay.drain()} events")
         return
