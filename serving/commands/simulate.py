@@ -9,17 +9,20 @@ from rich.console import Console
 
 from serving.console import RichProgress, fail
 from serving.settings import Settings
+from serving.simulation_policy import find_ranker, register_model_policy
 from social_core.db import make_engine
 from training.simulation.errors import SimulationError
 from training.simulation.policies import PENDING_POLICIES, POLICIES, check_policy
 from training.simulation.report import sessions_table
 from training.simulation.sessions import SessionConfig, run_sessions
 
+POLICY_NAMES = ", ".join(dict.fromkeys([*POLICIES, *PENDING_POLICIES]))
+
 
 def simulate(
     sessions: Annotated[int, typer.Option(help="Feed sessions to simulate (at least 1).")] = 10_000,
     policy: Annotated[
-        str, typer.Option(help=f"Feed policy: {', '.join([*POLICIES, *PENDING_POLICIES])}.")
+        str, typer.Option(help=f"Feed policy: {POLICY_NAMES} (model: the trained ranker's feed pipeline).")
     ] = "chronological",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same session users and times.")] = 0,
     page_size: Annotated[int, typer.Option(help="Posts served per session.")] = 10,
@@ -38,6 +41,8 @@ def simulate(
     try:
         if sessions < 1 or page_size < 1:
             raise SimulationError("--sessions and --page-size must be at least 1")
+        if policy == "model":
+            register_model_policy(settings, engine, find_ranker(settings))
         check_policy(policy)
         with RichProgress(errors, transient=True) as progress:
             report = run_sessions(engine, home, config, progress)

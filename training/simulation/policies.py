@@ -5,8 +5,8 @@ database); `oracle` ranks by the hidden behaviour model and exists only to repor
 from the best achievable. Every policy shows each user only eligible posts: created before `now`,
 alive, not their own, not already seen or hidden (the product's filters).
 
-`serving` registers `POLICIES["model"]` once a trained ranker can be served; until then asking for it
-fails with `PENDING_POLICIES["model"]`.
+`serving` registers `POLICIES["model"]` (`register_policy`: the ranking pipeline needs the composition
+root's wiring); where it has not, asking for it fails with `PENDING_POLICIES["model"]`.
 """
 
 from __future__ import annotations
@@ -101,6 +101,11 @@ POLICIES: dict[str, PolicyFactory] = {"chronological": Chronological, "popular":
 PENDING_POLICIES = {
     "model": "no trained model is registered yet: train and register a ranker before simulating with it"
 }
+
+
+def register_policy(name: str, factory: PolicyFactory) -> None:
+    """Make `name` available (replacing an earlier registration), e.g. `model` from the composition root."""
+    POLICIES[name] = factory
 
 
 def make_policy(name: str, context: PolicyContext) -> Policy:
