@@ -12,6 +12,10 @@ from serving.commands import features as features_commands
 from serving.commands import models as models_commands
 from social_core.errors import DomainError
 
+# MLflow draws a progress bar for every artifact download (the champion gate and serving download
+# models): noise on a terminal, and it breaks the CLI's one-line errors.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 app = typer.Typer(
     name="pixelrank",
     help="pixelrank: an Instagram-like photo backend with an ML-ranked feed.",
@@ -35,8 +39,6 @@ app.command()(worker.worker)
 
 
 def main() -> None:
-    # MLflow draws a progress bar for every artifact download (the champion gate downloads models).
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     try:
         app()
     except DomainError as error:

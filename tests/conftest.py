@@ -26,6 +26,7 @@ os.environ.setdefault("FEAST_USAGE", "False")
 REQUIRE_SERVICES = os.environ.get("PIXELRANK_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("DATABASE_URL")
 REDIS_URL = os.environ.get("REDIS_URL")
+TRACKING_URI_AT_START = os.environ.get("MLFLOW_TRACKING_URI")
 
 
 def need_service(name: str, available: bool) -> None:
@@ -53,10 +54,10 @@ def _restore_process_state() -> Iterator[None]:
     # tests print or which model store they see.
     root = logging.getLogger()
     level, handlers = root.level, list(root.handlers)
-    tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
     yield
     root.setLevel(level)
     root.handlers[:] = handlers
+    tracking_uri = TRACKING_URI_AT_START  # not the value at this test's start: module fixtures set it too
     if tracking_uri is None:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from training.ranker.job import RankerJobConfig
 from training.ranker.job import main as train_ranker
 from training.ranker.lightgbm_job import LightGBMConfig
 from training.simulation.feature_replay import AsOfFeatures, AsOfReader
+from training.simulation.policies import POLICIES
 from training.simulation.seeding import seed_world
 from training.simulation.sessions import SessionConfig, run_sessions
 from training.simulation.truth import load_truth
@@ -31,6 +33,15 @@ from training.two_tower import TwoTowerJobConfig
 from training.two_tower import main as train_two_tower
 
 WORLD = WorldConfig(users=150, days=4, seed=11, celebrities=2, mean_following=10)
+
+
+@pytest.fixture(autouse=True)
+def _policy_registry() -> Iterator[None]:
+    """`simulate --policy model` registers the policy process-wide; later tests expect it absent."""
+    before = dict(POLICIES)
+    yield
+    POLICIES.clear()
+    POLICIES.update(before)
 
 
 @pytest.fixture(scope="module")
