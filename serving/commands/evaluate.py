@@ -27,7 +27,13 @@ def evaluate(
     ] = "csv",
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
     models: Annotated[
-        str, typer.Option(help=f"Comma-separated models to compare; available: {', '.join(RECOMMENDERS)}.")
+        str,
+        typer.Option(
+            help=f"Comma-separated models to compare; available: {', '.join(RECOMMENDERS)}. "
+            "lightgbm and torch are the full pipeline: retrieval (ALS, EASE, item-kNN, popularity) and that "
+            "ranker, trained on candidates labelled by a time cut inside train "
+            "(a minute or two each on ml-latest-small)."
+        ),
     ] = ",".join(RECOMMENDERS),
 ) -> None:
     """Split interactions per user in time (last 20% held out) and report NDCG@10 and Recall@20."""
