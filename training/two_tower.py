@@ -20,7 +20,6 @@ from typing import Any
 import mlflow
 import torch
 from feast import FeatureStore
-from matplotlib.figure import Figure
 
 from candidates.index import IndexConfig, PostIndex
 from candidates.two_tower.embed import CONTENT_STATS, embed_posts, embed_users
@@ -34,6 +33,7 @@ from features.store import FeatureStoreConfig, open_store
 from social_core.db import make_engine
 from training.datasets.engagement import load_engagement, recall_curve, time_split
 from training.datasets.user_features import user_features_at
+from training.figures import recall_at_k_figure
 from training.pyfunc import model_folder
 from training.registry import TWO_TOWER, Decision, VersionInfo, fingerprint, register
 from training.tracking import default_tracking_uri, open_experiment
@@ -114,7 +114,10 @@ def main(
         recall = recall_curve(users, post_vectors, test.post_rows, config.recall_ks)
         mlflow.log_metrics({f"test_recall_at_{k}": value for k, value in recall.items()})
         mlflow.log_metric("best_epoch", result.best_epoch)
-        mlflow.log_figure(recall_figure(recall, version), "recall_at_k.png")
+        mlflow.log_figure(
+            recall_at_k_figure(sorted(recall), [recall[k] for k in sorted(recall)], f"two-tower {version}"),
+            "recall_at_k.png",
+        )
 
         save_model(model, folder)
         PostIndex.build(data.table.post_ids, post_vectors, config.index).save(folder / "index")
@@ -167,16 +170,3 @@ def flat_params(config: TwoTowerJobConfig, version: str, *sizes: int) -> dict[st
         for key, value in asdict(part).items():
             params[f"{prefix}.{key}"] = value
     return params
-
-
-def recall_figure(recall: dict[int, float], version: str) -> Figure:
-    """Test recall@K against K (a matplotlib `Figure`: no pyplot, no display needed)."""
-    figure = Figure(figsize=(5, 3.5))
-    axes = figure.subplots()
-    ks = sorted(recall)
-    axes.plot(ks, [recall[k] for k in ks], marker="o")
-    axes.set_xscale("log")
-    axes.set(xlabel="K", ylabel="test recall@K", title=f"two-tower {version}", ylim=(0, 1))
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    return figure

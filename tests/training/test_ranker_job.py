@@ -92,7 +92,7 @@ def test_the_job_logs_a_run_and_writes_a_loadable_model(
     assert {"test_logloss_like", "test_ece_like", "test_ndcg_at_10_logged"} <= set(run.data.metrics)
     assert run.data.params[f"{family}.seed"] == "0" and int(run.data.params["test_rows"]) == result.sizes["test_rows"]
     artifacts = {item.path for item in client.list_artifacts(result.run_id)}
-    assert {"calibration.json", "feature_importance.json", "reliability.png"} <= artifacts
+    assert {"calibration.json", "feature_importance.json", "feature_importance.png", "reliability.png"} <= artifacts
     logged = client.search_logged_models(experiment_ids=[run.info.experiment_id])
     assert [m.source_run_id for m in logged] == [result.run_id]
     assert set(result.importance) == set(model.feature_names)

@@ -32,6 +32,7 @@ from features.training_set import TrainingSetConfig, build_training_set
 from ranking.model import RankerModel
 from ranking.models import load_ranker
 from social_core.db import make_engine
+from training.figures import feature_importance_figure
 from training.pyfunc import model_folder
 from training.ranker.dataset import LabelConfig, RankerData, RankerDataError, SplitConfig, ranker_data
 from training.ranker.evaluation import EvalConfig, evaluate
@@ -117,6 +118,8 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         mlflow.log_metrics(metrics | trained.metrics)
         mlflow.log_dict(calibration_tables(evaluation.calibration), "calibration.json")
         mlflow.log_dict(evaluation.importance, "feature_importance.json")
+        importance = feature_importance_figure(list(evaluation.importance), list(evaluation.importance.values()))
+        mlflow.log_figure(importance, "feature_importance.png")
         for name, content in trained.artifacts.items():
             mlflow.log_dict(content, name)
         mlflow.log_figure(reliability_figure(evaluation.calibration, f"{config.model} {version}"), "reliability.png")
