@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-import mlflow.artifacts
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from training.pyfunc import model_folder
-from training.registry import CHAMPION, is_missing
+from training.registry import CHAMPION, download_version, is_missing
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -115,13 +114,7 @@ class ChampionModel(Generic[T]):
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=target.parent))
         try:
-            downloaded = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{self.config.name}/{version}",
-                dst_path=str(staging),
-                tracking_uri=self.config.tracking_uri,
-                registry_uri=self.config.tracking_uri,
-            )
-            Path(downloaded).rename(target)
+            download_version(self.client, self.config.name, version, staging).rename(target)
         except OSError:
             if not target.exists():  # not a concurrent download that won the rename
                 raise

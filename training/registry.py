@@ -17,7 +17,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+import mlflow.artifacts
 import numpy as np
 from mlflow import MlflowClient
 from mlflow.entities import Run
@@ -269,3 +271,16 @@ def _version(client: MlflowClient, name: str, version: str) -> VersionInfo:
         if not is_missing(error):
             raise
         raise RegistryError(f"{name} has no version {version!r}") from None
+
+
+def download_version(client: MlflowClient, name: str, version: str, dst: Path) -> Path:
+    """The files of one registered version, downloaded under ``dst`` from the client's own store.
+
+    Through the version's storage location, not "models:/name/version": MLflow resolves that through
+    the process-wide registry URI, ignoring the client's (with none set, a ./mlflow.db in the working
+    directory, where the model is "not found").
+    """
+    source = client.get_model_version_download_uri(name, version)
+    return Path(
+        mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=str(dst), tracking_uri=client.tracking_uri)
+    )

@@ -35,7 +35,7 @@ from training.datasets.engagement import load_engagement, recall_curve, time_spl
 from training.datasets.user_features import user_features_at
 from training.figures import recall_at_k_figure
 from training.pyfunc import model_folder
-from training.registry import TWO_TOWER, Decision, VersionInfo, fingerprint, register
+from training.registry import TWO_TOWER, Decision, VersionInfo, download_version, fingerprint, register
 from training.tracking import default_tracking_uri, open_experiment
 
 
@@ -139,10 +139,8 @@ def champion_recall(
 
     def measure(champion: VersionInfo) -> float:
         with tempfile.TemporaryDirectory() as scratch:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{champion.name}/{champion.version}", dst_path=scratch, tracking_uri=tracking_uri
-            )
-            model = load_model(model_folder(Path(local)))
+            local = download_version(mlflow.MlflowClient(tracking_uri), champion.name, champion.version, Path(scratch))
+            model = load_model(model_folder(local))
         shape = ("history", "max_tokens", "post_stats", "user_dense")
         if any(getattr(model.config, key) != getattr(model_config, key) for key in shape):
             raise ValueError(f"champion v{champion.version} reads other inputs ({shape}) than this run")

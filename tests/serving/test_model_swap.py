@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pytest
 from mlflow import MlflowClient
@@ -119,3 +120,25 @@ def test_rollback_swaps_back_and_a_broken_version_keeps_the_serving_model(tracki
             models.refresh()
     finally:
         models.stop()
+
+
+@pytest.mark.parametrize("pyfunc", [True, False])
+def test_the_champion_loads_from_the_given_store_whatever_the_process_defaults(
+    pyfunc: bool,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uri, name = store_uri("sqlite", request, tmp_path_factory), unique_name()
+    run_id = log_toy_run(uri, save_toy(tmp_path / "v1", (1.0, 2.0, 3.0)), 0.3, pyfunc=pyfunc)
+    registry.register(run_id, name, "holdout_ndcg_at_10", "h1", client=MlflowClient(uri))
+    # A server process: no MLFLOW_TRACKING_URI and a working directory of its own.
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setattr(mlflow.tracking._tracking_service.utils, "_tracking_uri", None)
+    monkeypatch.chdir(tmp_path)
+    models = watcher(uri, name, tmp_path / "cache")
+    models.refresh()
+    loaded = models.current()
+    assert loaded is not None and loaded.model.weights == (1.0, 2.0, 3.0)
+    assert not (tmp_path / "mlflow.db").exists()  # never the default store in the working directory

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import mlflow
-import mlflow.artifacts
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -41,7 +40,7 @@ from training.ranker.lightgbm_job import LightGBMConfig, fit_lightgbm
 from training.ranker.mlflow_log import calibration_tables, flat_params, reliability_figure
 from training.ranker.progress import Progress, no_progress
 from training.ranker.torch_job import TorchConfig, fit_torch
-from training.registry import RANKER, Decision, VersionInfo, register
+from training.registry import RANKER, Decision, VersionInfo, download_version, register
 from training.tracking import default_tracking_uri, log_folder_model, open_experiment
 
 FAMILIES = ("lightgbm", "torch")
@@ -164,12 +163,7 @@ def champion_ndcg(client: mlflow.MlflowClient, data: RankerData, config: EvalCon
 
     def measure(champion: VersionInfo) -> float:
         with tempfile.TemporaryDirectory() as scratch:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=f"models:/{champion.name}/{champion.version}",
-                dst_path=scratch,
-                tracking_uri=client.tracking_uri,
-            )
-            model = load_ranker(model_folder(Path(local)))
+            model = load_ranker(model_folder(download_version(client, champion.name, champion.version, Path(scratch))))
             ndcg = evaluate(model, data.test, config).ndcg
         if ndcg is None:
             raise ValueError("no relevant impression in the holdout")
