@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description='Value-model weights replacing the defaults for everyone, JSON, e.g. {"save": 8}; a user\'s '
         "own weights (PUT /v1/me/ranking) apply on top.",
     )
+    feature_reader: Literal["fast", "stock"] = Field(
+        "fast",
+        description="How the feed reads online features: the fast hydrator (one round trip, short row caches), or "
+        "the stock `FeatureStore.get_online_features` call (the reference that benchmarks/feed.py compares).",
+    )
     feed_cache_ttl_s: int = Field(
         600, description="Seconds a ranked feed/explore list stays cached in Redis for its later pages."
     )

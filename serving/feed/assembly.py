@@ -50,7 +50,8 @@ class FeedStack:
 
 
 def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: TwoTowerRuntime | None) -> FeedStack:
-    features = OnlineFeatures(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url))
+    store = FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)
+    features = OnlineFeatures(store, settings.feature_reader)
     dense = TowerUserFeatures(features)
     fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
     weights = ValueWeights().override(settings.ranking_weights)

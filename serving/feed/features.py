@@ -6,20 +6,27 @@ appears (no restart), and until then raises `FeatureStoreMissing`, which the pip
 turns into the documented defaults and a `degraded` page. An unreachable online store (Redis down)
 fails the same way, per request. One lock per hydrator: its short-lived row caches are not shared
 between threads safely, and a hydration is a single round trip.
+
+`reader="stock"` (PIXELRANK_FEATURE_READER) reads through Feast's own `get_online_features` instead:
+the reference path that benchmarks/feed.py measures the fast `Hydrator` against, same matrix, slower.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
 from candidates.two_tower.user_features import UserFeatures
 from features.hydrate import Hydrator, HydratorConfig
+from features.online_readers import reader_for
 from features.schema import service_columns
+from features.stock import stock_features
 from features.store import FeatureStoreConfig, open_store
 
 log = logging.getLogger(__name__)
@@ -29,9 +36,25 @@ class FeatureStoreMissing(RuntimeError):
     """No feature registry yet (`pixelrank features apply` has not run)."""
 
 
+class StockHydrator(Hydrator):
+    """A `Hydrator` whose every read is the stock `FeatureStore.get_online_features` call (no row caches).
+
+    A subclass only so that it fits where a `Hydrator` is expected (`UserFeatures` of the user tower)."""
+
+    def __init__(self, store: Any, config: HydratorConfig) -> None:
+        super().__init__(reader_for(store.config), config)
+        self.store = store
+
+    def hydrate(
+        self, user_id: int, post_ids: Sequence[int], author_ids: Sequence[int], request_ts: float | None = None
+    ) -> np.ndarray:
+        now = time.time() if request_ts is None else float(request_ts)
+        return stock_features(self.store, self.config.service, user_id, post_ids, author_ids, now)
+
+
 class OnlineFeatures:
-    def __init__(self, config: FeatureStoreConfig) -> None:
-        self.config = config
+    def __init__(self, config: FeatureStoreConfig, reader: Literal["fast", "stock"] = "fast") -> None:
+        self.config, self.reader = config, reader
         self._hydrators: dict[str, Hydrator] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._opening = threading.Lock()
@@ -54,7 +77,11 @@ class OnlineFeatures:
             if service not in self._hydrators:
                 if not (self.config.repo_dir / "registry.db").exists():
                     raise FeatureStoreMissing("the feature store is not applied yet (pixelrank features apply)")
-                self._hydrators[service] = Hydrator.from_store(open_store(self.config), HydratorConfig(service=service))
+                store, config = open_store(self.config), HydratorConfig(service=service)
+                hydrator = (
+                    StockHydrator(store, config) if self.reader == "stock" else Hydrator.from_store(store, config)
+                )
+                self._hydrators[service] = hydrator
                 self._locks[service] = threading.Lock()
             return self._hydrators[service], self._locks[service]
 

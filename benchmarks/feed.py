@@ -1,0 +1,186 @@
+"""Load benchmark of the ranked feed: `pixelrank serve --workers 2` under a loopback load, fast vs stock.
+
+    python benchmarks/feed.py [--quick] [--json OUT] [--redis-url URL] [--profile]
+
+World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts; --quick: 1,000 users,
+~21,000 posts), simulated sessions, features built and materialized into the Redis online store,
+two-tower and LightGBM ranker trained (`pixelrank train all`), all in a temporary PIXELRANK_HOME
+with a SQLite file database. Redis: --redis-url (default redis://127.0.0.1:6379/5), a database that
+must be empty at the start: the run owns it, and empties it (FLUSHDB of that database only) at the end.
+
+Load (benchmarks/feed_load.py): an asyncio + httpx client, bounded concurrency, every request as
+its own distinct user's bearer token. Phases, per feature reader:
+- `feed uncached`: page 1 of the home feed (ranked afresh, then cached), at rising concurrency until
+  throughput stops rising; the best level is the throughput at saturation;
+- `feed cached`: pages 2 and 3 of those users' feeds (the cursor; served from the cached list);
+- `explore`: page 1 of explore (ranked afresh).
+Server side: the API's Prometheus histograms (request latency by route, pipeline stages, candidates per
+source), scraped before and after each phase; client side: each request's wall time.
+
+Reference, in the same run: the same load against the server restarted with
+PIXELRANK_FEATURE_READER=stock (every feature read is Feast's `FeatureStore.get_online_features`).
+Scoring is the stock LightGBM `Booster.predict` in both: `LightGBMRanker` calls it as is.
+Targets: uncached feed p99 <= 50 ms with >= 500 candidates; cached page p99 <= 5 ms; >= 200
+uncached feeds/s on 2 cores. The client shares the machine's cores with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Run as a script, this file's folder comes first on sys.path (benchmarks/features.py would shadow
+# the `features` package); the repository root takes its place, for `benchmarks.feed_*`.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import httpx  # noqa: E402
+import redis as redis_lib  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from benchmarks.feed_load import CANDIDATES, REQUESTS, STAGES, Call, Load, Scrape, drive, scrape  # noqa: E402
+from benchmarks.feed_report import print_report  # noqa: E402
+from benchmarks.feed_server import served  # noqa: E402
+from benchmarks.feed_world import FULL, QUICK, build_world, load_users  # noqa: E402
+
+PAGE = 20
+READERS = ("fast", "stock")
+
+
+def plan(quick: bool) -> dict[str, Any]:
+    if quick:
+        return {"levels": {1: 30, 4: 60, 8: 80}, "cached": 8, "explore": 60, "explore_concurrency": 4, "warm": 16}
+    levels = {1: 100, 2: 100, 4: 150, 8: 200, 16: 300}
+    return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32}
+
+
+def phase(name: str, load: Load, delta: Scrape, route: str, pipeline: str | None) -> dict[str, Any]:
+    """One phase's figures: client and server percentiles, throughput, stages and candidates per ranking."""
+    server = delta.histogram(REQUESTS, route=route, status="2xx")
+    stages = delta.by_label(STAGES, "stage", pipeline=pipeline) if pipeline else {}
+    runs = max((h.count for h in stages.values()), default=0.0)
+    candidates = delta.counter_sum(CANDIDATES, "source", pipeline=pipeline) if pipeline else {}
+    scorers: dict[str, int] = {}
+    for outcome in load.ok:
+        scorers[outcome.scorer] = scorers.get(outcome.scorer, 0) + 1
+    return {
+        "phase": name,
+        "concurrency": load.concurrency,
+        "requests": len(load.outcomes),
+        "errors": len(load.outcomes) - len(load.ok),
+        "seconds": load.wall_seconds,
+        "requests_per_second": load.throughput,
+        "client_ms": {f"p{q}": load.client_ms(q / 100) for q in (50, 95, 99)},
+        "server_ms": {f"p{q}": server.quantile(q / 100) * 1000 for q in (50, 95, 99)},
+        "server_mean_ms": server.total / server.count * 1000 if server.count else None,
+        "server_count": server.count,
+        "rankings": runs,
+        "candidates_per_ranking": {s: n / runs for s, n in candidates.items()} if runs else {},
+        "stages_ms": {
+            s: {"mean": h.total / h.count * 1000, "p99": h.quantile(0.99) * 1000, "total_s": h.total}
+            for s, h in stages.items()
+            if h.count
+        },
+        "scorers": scorers,
+        "degraded": load.degraded(),
+    }
+
+
+async def measure(url: str, tokens: list[str], spec: dict[str, Any]) -> list[dict[str, Any]]:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        queue = list(tokens)
+        warm = [queue.pop() for _ in range(spec["warm"])]  # loads models and stores in both workers
+        await drive(client, [Call(t, p) for t in warm for p in ("/v1/feed", "/v1/explore")], 4, PAGE)
+        results, uncached_outcomes = [], []
+        for concurrency, count in spec["levels"].items():
+            users = [queue.pop() for _ in range(count)]
+            load, delta = await _timed(client, [Call(t, "/v1/feed") for t in users], concurrency)
+            results.append(phase("feed uncached", load, delta, "/v1/feed", "feed"))
+            uncached_outcomes += load.ok
+        outcomes = uncached_outcomes
+        for page in (2, 3):
+            calls = [Call(o.call.token, "/v1/feed", o.next_cursor) for o in outcomes if o.next_cursor]
+            load, delta = await _timed(client, calls, spec["cached"])
+            results.append(phase(f"feed cached p{page}", load, delta, "/v1/feed", None) | _hits(delta))
+            outcomes = load.ok
+        explore_users = [o.call.token for o in uncached_outcomes[: spec["explore"]]]
+        load, delta = await _timed(client, [Call(t, "/v1/explore") for t in explore_users], spec["explore_concurrency"])
+        results.append(phase("explore", load, delta, "/v1/explore", "explore"))
+    return results
+
+
+async def _timed(client: httpx.AsyncClient, calls: list[Call], concurrency: int) -> tuple[Load, Scrape]:
+    before = await scrape(client)
+    load = await drive(client, calls, concurrency, PAGE)
+    return load, (await scrape(client)).minus(before)
+
+
+def _hits(delta: Scrape) -> dict[str, Any]:
+    return {"feed_cache": delta.counter_sum("pixelrank_feed_cache", "result")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1,000 users / ~21,000 posts, fewer requests")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/5", help="an EMPTY Redis database, emptied after"
+    )
+    parser.add_argument("--profile", action="store_true", help="also cProfile uncached rankings in process")
+    args = parser.parse_args()
+    console = Console(width=160)
+    client: Any = redis_lib.Redis.from_url(args.redis_url)
+    if client.dbsize():
+        console.print(f"Error: {args.redis_url} is not empty; pass --redis-url with an empty Redis database")
+        raise SystemExit(1)
+    try:
+        with tempfile.TemporaryDirectory(prefix="pixelrank-feed-") as tmp:
+            results = run(Path(tmp), args, console)
+    finally:
+        client.flushdb()  # this database only: it was empty, the run owned it
+        client.close()
+    print_report(console, results)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+
+
+def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    size, spec = (QUICK if args.quick else FULL), plan(args.quick)
+    console.print(f"building the world in {tmp} ({size.users:,} users x {size.days} days, SQLite, {args.redis_url})")
+    world = build_world(tmp / "home", args.redis_url, size, console)
+    per_reader = spec["warm"] + sum(spec["levels"].values())
+    users = load_users(world, args.redis_url, per_reader * len(READERS) + (6 if args.profile else 0))
+    results: dict[str, Any] = {
+        "world": {"users": world.users, "posts": world.posts, "follows": world.follows, "database": "SQLite file"}
+        | {"online_store": "Redis", "redis_url": args.redis_url, "build_seconds": world.build_seconds},
+        "plan": spec,
+        "page_size": PAGE,
+        "workers": 2,
+        "cpus": os.cpu_count(),
+        "load_average": {},
+        "readers": {},
+    }
+    for i, reader in enumerate(READERS):
+        tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
+        results["load_average"][f"before {reader}"] = os.getloadavg()
+        console.print(f"serving with PIXELRANK_FEATURE_READER={reader}")
+        with served(world.env, reader, tmp) as url:
+            results["readers"][reader] = asyncio.run(measure(url, tokens, spec))
+        results["load_average"][f"after {reader}"] = os.getloadavg()
+    if args.profile:
+        from benchmarks.feed_profile import profile_uncached
+
+        results["profile"] = profile_uncached(world.env, [user for user, _ in users[-6:]])
+    return results
+
+
+if __name__ == "__main__":
+    main()
