@@ -81,3 +81,5 @@ def configure_logging(log_format: LogFormat = "plain", level: str = "info") -> N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Feast logs a registry refresh at INFO on every online read: one line per request, no news.
+    logging.getLogger("feast").setLevel(max(logging.WARNING, root.level))
