@@ -6,8 +6,9 @@ Models: (a) the heads the training job fits (defaults, early stopping) on a smal
 logged impressions, joined point in time with the ranker_v1 features; (b) a 300-tree reference: every
 head trained for exactly 300 rounds with 31 leaves on the same rows. Candidates: 500 rows of the test
 requests. The reference is stock `Booster.predict(num_threads=1)`, head by head; the faster path is
-each head compiled to C by Treelite/TL2cgen (gcc) and called with one thread. A compiled path counts
-only where it returns *identical* probabilities (`numpy.array_equal`) to the stock one.
+each head compiled to C by Treelite/TL2cgen (gcc) and called with one thread, through
+`LightGBMRanker.compile` — the path serving takes, which keeps the compiled trees only where they return
+*identical* probabilities (`numpy.array_equal`) to the stock ones.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import tl2cgen
-import treelite
 from rich.console import Console
 from rich.table import Table
 
@@ -72,20 +72,6 @@ def fixed_size(data: RankerData, heads: tuple[str, ...], trees: int) -> LightGBM
         for head in heads
     }
     return LightGBMRanker(boosters, data.feature_names, f"{trees}-tree")
-
-
-def compile_heads(ranker: LightGBMRanker, folder: Path) -> dict[str, tl2cgen.Predictor]:
-    """Each head's booster (its best iteration) → C → a shared library, loaded for one-thread prediction."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for head, booster in ranker.boosters.items():
-        path = folder / f"{head}.txt"
-        booster.save_model(str(path))
-        model = treelite.frontend.load_lightgbm_model(str(path))
-        library = folder / f"{head}.so"
-        tl2cgen.export_lib(model, toolchain="gcc", libpath=str(library), params={"parallel_comp": 4}, nthread=2)
-        out[head] = tl2cgen.Predictor(str(library), nthread=1)
-    return out
 
 
 def stock_call(booster: lgb.Booster, candidates: np.ndarray) -> Callable[[], object]:
@@ -142,29 +128,28 @@ def compare(
     all_stock = timed(lambda: [b.predict(candidates, num_threads=1) for b in ranker.boosters.values()], repeats)
     row("stock predict (reference)", "all", all_stock, all_stock, None, None)
     row("LightGBMRanker.predict", "all", timed(lambda: ranker.predict(candidates), repeats), all_stock, None, None)
-    try:
-        compiled = compile_heads(ranker, folder)
-    except Exception as error:  # no compiler, or a model Treelite cannot read: report stock only
-        Console(stderr=True).print(f"compiled path unavailable: {error}")
-        compiled = {}
-    if compiled:
-        matrix = tl2cgen.DMatrix(candidates, dtype="float64")
-        fast = {h: np.asarray(p.predict(matrix)).reshape(-1) for h, p in compiled.items()}
+    serving = LightGBMRanker(ranker.boosters, ranker.feature_names, ranker.version)
+    compiled = serving.compiled if serving.compile(folder) else None  # serving's own path, checked identical
+    if compiled is None:
+        Console(stderr=True).print("compiled path unavailable (no compiler, or scores differ): stock only")
+    else:
+        fast = serving.predict(candidates)
         same = all(np.array_equal(fast[h], stock[h]) for h in stock)
         diff = max(float(np.abs(fast[h] - stock[h]).max()) for h in stock)
-
-        def all_compiled() -> None:
-            batch = tl2cgen.DMatrix(candidates, dtype="float64")
-            for predictor in compiled.values():
-                predictor.predict(batch)
-
-        row("tl2cgen compiled", "all", timed(all_compiled, repeats), all_stock, same, diff)
+        row(
+            "LightGBMRanker.predict, compiled",
+            "all",
+            timed(lambda: serving.predict(candidates), repeats),
+            all_stock,
+            same,
+            diff,
+        )
     for head in ranker.boosters:
         row("stock predict (reference)", head, per_head[head], per_head[head], None, None)
-        if compiled:
-            ms = timed(compiled_call(compiled[head], candidates), repeats)
+        if compiled is not None:
+            ms = timed(compiled_call(compiled.predictors[head], candidates), repeats)
             same_head = bool(np.array_equal(fast[head], stock[head]))
-            row("tl2cgen compiled", head, ms, per_head[head], same_head, float(np.abs(fast[head] - stock[head]).max()))
+            row("compiled", head, ms, per_head[head], same_head, float(np.abs(fast[head] - stock[head]).max()))
     return rows
 
 

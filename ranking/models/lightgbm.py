@@ -13,6 +13,7 @@ import lightgbm as lgb
 import numpy as np
 
 from ranking.model import HEADS
+from ranking.models.compiled import CompiledHeads, compile_if_identical, probe_matrix
 from ranking.models.manifest import Manifest, check_width
 
 FAMILY = "lightgbm"
@@ -41,9 +42,17 @@ class LightGBMRanker:
         self.feature_names = tuple(feature_names)
         self.version = version
         self.threads = threads
+        self.compiled: CompiledHeads | None = None
+
+    def compile(self, folder: Path) -> bool:
+        """Score with compiled trees from now on, if they give LightGBM's exact scores (see `compiled`)."""
+        self.compiled = compile_if_identical(self.boosters, folder, probe_matrix(self.boosters))
+        return self.compiled is not None
 
     def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:
         matrix = self._matrix(features)
+        if self.compiled is not None:
+            return self.compiled.predict(matrix)
         return {head: self._scores(self.boosters[head], matrix) for head in self.heads}
 
     def contributions(self, features: np.ndarray, head: str) -> np.ndarray | None:

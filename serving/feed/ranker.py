@@ -17,6 +17,7 @@ from typing import Literal
 
 from ranking.model import RankerModel
 from ranking.models import load_ranker
+from ranking.models.lightgbm import LightGBMRanker
 from ranking.models.manifest import Manifest
 from ranking.scorers.registry import ScorerConfig
 from ranking.scoring import Scoring, no_model
@@ -33,8 +34,12 @@ class FamilyModel:
 
 
 def load_family_model(folder: Path, label: str) -> FamilyModel:
-    """`ChampionModel` loader: the ranker in `folder`, versioned "{name}/{version}", with its family."""
-    return FamilyModel(Manifest.read(folder).family, load_ranker(folder, label))
+    """`ChampionModel` loader: the ranker in `folder`, versioned "{name}/{version}", with its family.
+    A LightGBM ranker's trees are compiled here, in the watcher's thread, once per version."""
+    model = load_ranker(folder, label)
+    if isinstance(model, LightGBMRanker):
+        model.compile(folder / "compiled")
+    return FamilyModel(Manifest.read(folder).family, model)
 
 
 class RankerChoice:
