@@ -37,7 +37,7 @@ def test_compiled_heads_score_exactly_as_lightgbm(tmp_path: Path) -> None:
 
 
 def test_without_a_compiler_the_stock_path_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compiled.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("ranking.models.compiled.shutil.which", lambda _name: None)
     ranker = tiny_ranker()
     assert not ranker.compile(tmp_path / "compiled") and ranker.compiled is None
     assert not (tmp_path / "compiled").exists()
