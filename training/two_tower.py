@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+import pandas as pd
 import torch
 from feast import FeatureStore
 
@@ -36,7 +37,17 @@ from training.datasets.user_features import user_features_at
 from training.figures import recall_at_k_figure
 from training.pyfunc import model_folder
 from training.registry import TWO_TOWER, Decision, VersionInfo, download_version, fingerprint, register
-from training.tracking import default_tracking_uri, open_experiment
+from training.tracking import default_tracking_uri, log_folder_model, open_experiment
+
+# What the logged model's signature shows: the post tower embeds posts from their content.
+POST_EXAMPLE = pd.DataFrame(
+    {
+        "id": [1, 2],
+        "author_id": [10, 11],
+        "caption": ["Golden hour at the beach #sunset #travel", "Weeknight pasta #homecooking"],
+        "media_type": ["image", "carousel"],
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,13 @@ def main(
 
         save_model(model, folder)
         PostIndex.build(data.table.post_ids, post_vectors, config.index).save(folder / "index")
-        mlflow.log_artifacts(str(folder), artifact_path="model")
+        log_folder_model(
+            folder,
+            loader="candidates.two_tower.store:load_post_encoder",
+            input_example=POST_EXAMPLE,
+            feature_service="two_tower_v1",
+            input_kind="records",
+        )
     decision = None
     if config.register:
         holdout = fingerprint(test.user_ids, test.post_rows, test.timestamps, data.table.post_ids)

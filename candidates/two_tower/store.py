@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from candidates.two_tower.embed import embed_new_posts
 from candidates.two_tower.inputs import PostTable
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
 
@@ -33,3 +34,18 @@ def blank_unseen_ids(table: PostTable, seen_rows: np.ndarray) -> PostTable:
     seen = np.zeros(len(table), dtype=bool)
     seen[seen_rows] = True
     return replace(table, post_ids=np.where(seen, table.post_ids, -1))
+
+
+class PostEncoder:
+    """The post tower as a content encoder, for MLflow's pyfunc view of a saved version: post rows
+    (``id``, ``author_id``, ``caption``, ``media_type``, …) → embeddings, as for a brand-new post."""
+
+    def __init__(self, model: TwoTower) -> None:
+        self.model = model
+
+    def predict(self, rows: list[dict[str, object]]) -> np.ndarray:
+        return embed_new_posts(self.model, rows)
+
+
+def load_post_encoder(folder: Path) -> PostEncoder:
+    return PostEncoder(load_model(folder))

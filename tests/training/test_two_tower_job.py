@@ -5,6 +5,7 @@ from pathlib import Path
 
 import fakeredis
 import mlflow
+import mlflow.pyfunc
 import numpy as np
 import pytest
 import torch
@@ -27,7 +28,7 @@ from training.evaluation.retrieval import fill_feeds, future_targets, source_rec
 from training.simulation.seeding import seed_world
 from training.simulation.sessions import SessionConfig, run_sessions
 from training.simulation.world import DAY, WorldConfig
-from training.two_tower import TwoTowerJobConfig, main
+from training.two_tower import POST_EXAMPLE, TwoTowerJobConfig, main
 
 WORLD = WorldConfig(users=200, days=6, seed=5, celebrities=2, mean_following=12)
 
@@ -61,8 +62,15 @@ def test_the_job_logs_a_run_and_writes_model_and_index(
     assert epochs and result.folder == tmp_path / "models" / "two_tower" / "v1"
     run = mlflow.MlflowClient(config.tracking_uri).get_run(result.run_id)
     assert "test_recall_at_100" in run.data.metrics and run.data.params["model.dim"] == "64"
-    artifacts = {a.path for a in mlflow.MlflowClient(config.tracking_uri).list_artifacts(result.run_id)}
-    assert {"recall_at_k.png", "model"} <= artifacts
+    client = mlflow.MlflowClient(config.tracking_uri)
+    assert "recall_at_k.png" in {a.path for a in client.list_artifacts(result.run_id)}
+    run = client.get_run(result.run_id)
+    logged = client.search_logged_models(experiment_ids=[run.info.experiment_id])
+    assert [m.source_run_id for m in logged] == [result.run_id] and run.data.tags["feature_service"] == "two_tower_v1"
+    encoder = mlflow.pyfunc.load_model(f"models:/{logged[0].model_id}")  # the signature's view: content in
+    assert encoder.metadata.signature is not None
+    embeddings = encoder.predict(POST_EXAMPLE)
+    assert embeddings.shape == (2, 64)
     model, index = load_model(result.folder), PostIndex.load(result.folder / "index")
     vector = embed_new_posts(model, [{"id": 1, "author_id": 2, "caption": "Loving this #travel #wanderlust"}])
     index.add(np.array([1]), vector)
