@@ -36,7 +36,8 @@ class Api:
 
     def signup(self, username: str, *, private: bool = False) -> dict[str, str]:
         response = self.client.post(
-            "/v1/auth/signup", json={"username": username, "email": f"{username}@example.com", "password": "password123"}
+            "/v1/auth/signup",
+            json={"username": username, "email": f"{username}@example.com", "password": "password123"},
         )
         assert response.status_code == 201, response.text
         token = self.client.post("/v1/auth/token", data={"username": username, "password": "password123"})
