@@ -87,8 +87,10 @@ SERVICES: dict[str, dict[str, list[str]]] = {
             "user_following_count",
             "user_account_age_days",
         ],
+        # The post tower embeds a post from its content when it is created (these three, read from the
+        # post's row then); engagement counters are left to the ranker: an indexed embedding cannot
+        # follow them as they change.
         "post_content": ["post_media_type", "post_caption_length", "post_hashtag_count"],
-        "post_stats": ["post_likes_total", "post_impressions_total", "post_engagement_rate"],
     },
 }
 
