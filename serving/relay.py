@@ -14,7 +14,6 @@ from typing import Any
 from feast import FeatureStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from candidates.fanout import FanoutConfig
 from candidates.feed_relay import FeedFanout
 from candidates.two_tower.runtime import PostIndexer, TwoTowerRuntime
 from features.store import FeatureStoreConfig, open_store
@@ -51,7 +50,7 @@ class FeaturePush:
 
 
 def handlers(settings: Settings, redis: Any, two_tower: TwoTowerRuntime | None) -> list[EventHandler]:
-    fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
+    fanout = settings.fanout_config
     chain: list[EventHandler] = [
         FeedFanout(redis, fanout),
         FeedCacheInvalidation(RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s))),  # after fan-out

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from candidates.fanout import FanoutConfig
 from social_core.media import StoreConfig
 
 
@@ -114,6 +115,10 @@ class Settings(BaseSettings):
             endpoint_url=self.s3_endpoint_url,
             region=self.s3_region,
         )
+
+    @property
+    def fanout_config(self) -> FanoutConfig:
+        return FanoutConfig(celebrity_threshold=self.celebrity_threshold, feed_cap=self.feed_cap)
 
     @property
     def tracking_uri(self) -> str:

@@ -20,7 +20,6 @@ from pathlib import Path
 import fakeredis
 from sqlalchemy.engine import Engine
 
-from candidates.fanout import FanoutConfig
 from candidates.two_tower.runtime import TwoTowerRuntime
 from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
 from candidates.two_tower.user_features import UserFeatures
@@ -82,7 +81,7 @@ def register_model_policy(
         reader = AsOfReader(FeatureStoreConfig(home=settings.home).data_dir)
         two_tower = TwoTowerRuntime.latest(settings.home)
         dense = UserFeatures(Hydrator(reader, HydratorConfig(service=TWO_TOWER_SERVICE, cache_ttl_s=0.0)))
-        fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
+        fanout = settings.fanout_config
         redis = fakeredis.FakeRedis()
         sources, degraded = feed_sources(settings.feed_candidates, engine, redis, fanout, two_tower, dense)
         for reason in degraded:

@@ -3,7 +3,7 @@
 For the feed it is the out-of-network source (followed authors and the user's own posts are
 dropped); for explore it is the whole catalogue (`out_of_network=False`). The user's history is
 their latest engagements before `now`; dense features come from `dense_features(user_id)` (the
-`two_tower_v1` feature service once wired; zeros until then).
+`two_tower_v1` user features online, `two_tower.user_features`; zeros when unavailable).
 """
 
 from __future__ import annotations

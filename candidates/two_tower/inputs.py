@@ -93,7 +93,7 @@ class PostTable:
     """Raw content of a set of posts, row-aligned: what the post tower needs, before hashing.
 
     ``tokens`` holds token hashes padded with -1; ``stats`` any numeric per-post features
-    (e.g. the `two_tower_v1` post features), zeros when absent.
+    (the post's content stats, `embed.CONTENT_STATS`), zeros when absent.
     """
 
     post_ids: np.ndarray  # int64

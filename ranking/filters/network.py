@@ -1,10 +1,11 @@
 """Filters about the viewer's follow graph.
 
 - `FollowedAuthorFilter` (explore): explore is out-of-network; followed accounts belong to the feed.
-- `UnfollowedFilter` (feed): a fan-out feed set keeps an unfollowed author's older posts until they age
-  out (`candidates.fanout`), so a post the `following` source proposes is only in-network while the
-  viewer still follows its author. Such a post is dropped, or, when another source proposed it too,
-  kept without the stale `following` source (so neither its explanation nor its metrics claim a follow).
+- `UnfollowedFilter` (feed): a fan-out feed set is dropped when the relay handles the unfollow
+  (`candidates.fanout.invalidate`); until then it still holds the unfollowed author's posts, so a post
+  the `following` source proposes is only in-network while the viewer still follows its author. Such a
+  post is dropped, or, when another source proposed it too, kept without the stale `following` source
+  (so neither its explanation nor its metrics claim a follow).
 """
 
 from __future__ import annotations

@@ -80,9 +80,7 @@ class LightGBMRanker:
     @classmethod
     def load(cls, folder: Path, version: str | None = None) -> LightGBMRanker:
         folder = Path(folder)
-        manifest = Manifest.read(folder)
-        if manifest.family != FAMILY:
-            raise ValueError(f"{folder} holds a {manifest.family} ranker, not a {FAMILY} one")
+        manifest = Manifest.read(folder, FAMILY)
         boosters = {head: lgb.Booster(model_file=str(folder / head_file(head))) for head in manifest.heads}
         lambdarank = None
         if manifest.extra.get("lambdarank"):

@@ -33,7 +33,8 @@ class Manifest:
         (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2) + "\n")
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest:
+    def read(cls, folder: Path, family: str | None = None) -> Manifest:
+        """The manifest in ``folder``; with ``family``, only if the folder holds a ranker of that family."""
         path = Path(folder) / MANIFEST
         if not path.is_file():
             raise RankerFolderError(f"{folder} holds no ranker ({MANIFEST} is missing)")
@@ -52,6 +53,8 @@ class Manifest:
             raise RankerFolderError(f"{path} is not a ranker manifest ({error})") from None
         if manifest.format > FORMAT:
             raise RankerFolderError(f"{path} has format {manifest.format}; this code reads up to {FORMAT}")
+        if family is not None and manifest.family != family:
+            raise ValueError(f"{folder} holds a {manifest.family} ranker, not a {family} one")
         return manifest
 
 

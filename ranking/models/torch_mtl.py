@@ -112,9 +112,7 @@ class TorchRanker:
     @classmethod
     def load(cls, folder: Path, version: str | None = None) -> TorchRanker:
         folder = Path(folder)
-        manifest = Manifest.read(folder)
-        if manifest.family != FAMILY:
-            raise ValueError(f"{folder} holds a {manifest.family} ranker, not a {FAMILY} one")
+        manifest = Manifest.read(folder, FAMILY)
         raw = dict(manifest.extra["net"])
         config = MultiTaskConfig(**{**raw, "heads": tuple(raw["heads"]), "expert_hidden": tuple(raw["expert_hidden"])})
         net = MultiTaskNet(config)

@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from candidates.fanout import FanoutConfig
 from candidates.two_tower.runtime import TwoTowerRuntime
 from features.store import FeatureStoreConfig
 from ranking.embeddings import IndexEmbeddings
@@ -53,7 +52,7 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     store = FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)
     features = OnlineFeatures(store, settings.feature_reader)
     dense = TowerUserFeatures(features)
-    fanout = FanoutConfig(celebrity_threshold=settings.celebrity_threshold, feed_cap=settings.feed_cap)
+    fanout = settings.fanout_config
     weights = ValueWeights().override(settings.ranking_weights)
     config = RankingConfig(weights=weights, record_seen=False)
     seen = SeenStore(redis)
