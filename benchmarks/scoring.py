@@ -6,7 +6,7 @@ Models: (a) the heads the training job fits (defaults, early stopping) on a smal
 logged impressions, joined point in time with the ranker_v1 features; (b) a 300-tree reference: every
 head trained for exactly 300 rounds with 31 leaves on the same rows. Candidates: 500 rows of the test
 requests. The reference is stock `Booster.predict(num_threads=1)`, head by head; the faster path is
-each head compiled to C by Treelite/TL2cgen (gcc) and called with one thread, through
+each head compiled to machine code by lleaves (LLVM) and called with one thread, through
 `LightGBMRanker.compile` — the path serving takes, which keeps the compiled trees only where they return
 *identical* probabilities (`numpy.array_equal`) to the stock ones.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
+import lleaves
 import numpy as np
-import tl2cgen
 from rich.console import Console
 from rich.table import Table
 
@@ -78,9 +78,9 @@ def stock_call(booster: lgb.Booster, candidates: np.ndarray) -> Callable[[], obj
     return lambda: booster.predict(candidates, num_threads=1)
 
 
-def compiled_call(predictor: tl2cgen.Predictor, candidates: np.ndarray) -> Callable[[], object]:
-    """One head's compiled scoring, the input conversion (`DMatrix`) included."""
-    return lambda: predictor.predict(tl2cgen.DMatrix(candidates, dtype="float64"))
+def compiled_call(model: lleaves.Model, candidates: np.ndarray) -> Callable[[], object]:
+    """One head's compiled scoring, one thread."""
+    return lambda: model.predict(candidates, n_jobs=1)
 
 
 def timed(call: Callable[[], object], repeats: int) -> tuple[float, float]:
@@ -131,7 +131,7 @@ def compare(
     serving = LightGBMRanker(ranker.boosters, ranker.feature_names, ranker.version)
     compiled = serving.compiled if serving.compile(folder) else None  # serving's own path, checked identical
     if compiled is None:
-        Console(stderr=True).print("compiled path unavailable (no compiler, or scores differ): stock only")
+        Console(stderr=True).print("compiled path unavailable (compiling failed, or scores differ): stock only")
     else:
         fast = serving.predict(candidates)
         same = all(np.array_equal(fast[h], stock[h]) for h in stock)
@@ -147,7 +147,7 @@ def compare(
     for head in ranker.boosters:
         row("stock predict (reference)", head, per_head[head], per_head[head], None, None)
         if compiled is not None:
-            ms = timed(compiled_call(compiled.predictors[head], candidates), repeats)
+            ms = timed(compiled_call(compiled.models[head], candidates), repeats)
             same_head = bool(np.array_equal(fast[head], stock[head]))
             row("compiled", head, ms, per_head[head], same_head, float(np.abs(fast[head] - stock[head]).max()))
     return rows

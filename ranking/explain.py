@@ -1,7 +1,7 @@
 """A short reason for every served item: its strongest contribution, then the source that proposed it.
 
 The head with the largest value-model term says what the item is expected to earn. Where the scorer
-has per-feature contributions for that head (LightGBM `pred_contrib`, the heuristic's log factors),
+has per-feature contributions for that head (LightGBM's decision-path credits, the heuristic's log factors),
 the largest positive contribution among features that describe the item or the viewer's relation
 to its author becomes the phrase ("you often like posts by @alice"); otherwise the head does
 ("you may want to save this"). The candidate source adds where it came from ("popular with people

@@ -25,6 +25,6 @@ class RankerModel(Protocol):
         ...
 
     def contributions(self, features: np.ndarray, head: str) -> np.ndarray | None:
-        """(N, F) per-feature contributions to ``head``'s raw score (LightGBM `pred_contrib` without the
-        bias column), or None where the family has none; explanations use it."""
+        """(N, F) per-feature contributions to ``head``'s raw score (LightGBM: by decision path,
+        `ranking.models.paths`), or None where the family has none; explanations use it."""
         ...

@@ -56,10 +56,14 @@ class ScoreStage:
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
             predictions = scorer(frame)
         terms = value_terms(predictions, weights)
-        for i, candidate in enumerate(candidates):
-            candidate.predictions = {h: float(p[i]) for h, p in predictions.items()}
-            candidate.terms = {h: float(t[i]) for h, t in terms.items()}
-            candidate.score = float(sum(candidate.terms.values()))
+        heads, names = list(predictions), list(terms)
+        # Plain floats row by row (`tolist`, then zip): indexing numpy arrays per item costs more than the model.
+        per_head = zip(*(predictions[h].tolist() for h in heads), strict=True)
+        per_term = zip(*(terms[h].tolist() for h in names), strict=True)
+        for candidate, probabilities, values in zip(candidates, per_head, per_term, strict=True):
+            candidate.predictions = dict(zip(heads, probabilities, strict=True))
+            candidate.terms = dict(zip(names, values, strict=True))
+            candidate.score = float(sum(values))
         return scorer
 
 

@@ -27,12 +27,29 @@ def get_now(request: Request) -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:  # closing rolls back whatever was not committed
+    """The request's session. A safe request (GET, HEAD) reads without locks (`social_core.db.read_only`):
+    on SQLite any other transaction holds the one write lock from its first statement to its end, so
+    pages that only read would be served one at a time, behind every writer. A GET that writes (a story
+    view) asks for `WriterSessionDep` instead."""
+    state = request.app.state
+    sessions = state.read_sessions if request.method in SAFE_METHODS else state.sessions
+    with sessions() as session:  # closing rolls back whatever was not committed
         yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_writer_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+WriterSessionDep = Annotated[Session, Depends(get_writer_session)]
 
 
 def get_token(token: Annotated[str | None, Depends(oauth2)]) -> str:

@@ -170,17 +170,18 @@ class ImpressionLogger:
 
     def _write(self, batch: list[Impression]) -> None:
         try:
+            rows = [
+                {
+                    "actor_id": imp.user_id,
+                    "post_id": imp.post_id,
+                    "target_id": imp.author_id,
+                    "payload": imp.payload(),
+                    "created_at": imp.at,
+                }
+                for imp in batch
+            ]
             with self.sessions() as session:
-                for imp in batch:
-                    outbox.emit(
-                        session,
-                        "impression",
-                        actor_id=imp.user_id,
-                        post_id=imp.post_id,
-                        target_id=imp.author_id,
-                        payload=imp.payload(),
-                        now=imp.at,
-                    )
+                outbox.emit_many(session, "impression", rows)
                 session.commit()
             self.written += len(batch)
         except Exception:  # a database outage loses these impressions, never the serving thread

@@ -1,11 +1,11 @@
 """Serving follows the registry: `ChampionModel` holds the model behind `models:/{name}@champion`.
 
-A background thread rechecks the alias every `refresh_s` seconds; when it has moved, the new version is
-downloaded and loaded *beside* the old one and then swapped in with one reference assignment (atomic in
-Python). Callers take `current()` once per request and use that object to the end, so an in-flight
-request finishes on the model it started with, and no request ever sees a half-loaded model. With no
-version registered (or the first load failing) `current()` is None and the pipeline falls back to its
-heuristic scorer; a failing reload keeps the model already serving.
+A background thread (`serving.watch.Watcher`) rechecks the alias every `refresh_s` seconds; when it has
+moved, the new version is downloaded and loaded *beside* the old one and then swapped in with one
+reference assignment (atomic in Python). Callers take `current()` once per request and use that object
+to the end, so an in-flight request finishes on the model it started with, and no request ever sees a
+half-loaded model. With no version registered (or the first load failing) `current()` is None and the
+pipeline falls back to its heuristic scorer; a failing reload keeps the model already serving.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from serving.watch import Watcher
 from training.pyfunc import model_folder
 from training.registry import CHAMPION, download_version, is_missing
 
@@ -47,16 +48,15 @@ class Loaded(Generic[T]):
     model: T
 
 
-class ChampionModel(Generic[T]):
+class ChampionModel(Watcher, Generic[T]):
     def __init__(self, config: WatchConfig, loader: Callable[[Path, str], T]) -> None:
         """`loader(folder, label)` loads a model folder; label: "{name}/{version}" (fits `load_ranker`)."""
+        super().__init__(f"{config.name}@{config.alias}", config.refresh_s)
         self.config = config
         self.loader = loader
         self.client = MlflowClient(config.tracking_uri, registry_uri=config.tracking_uri)
         self._current: Loaded[T] | None = None
         self._refreshing = threading.Lock()  # one refresh at a time; readers never take it
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def current(self) -> Loaded[T] | None:
         """The model to use for one whole request (read once; keep the object, not this watcher)."""
@@ -73,30 +73,6 @@ class ChampionModel(Generic[T]):
             self._current = Loaded(self.config.name, version, model)
             log.info("serving %s version %s (was %s)", self.config.name, version, serving and serving.version)
             return True
-
-    def start(self) -> ChampionModel[T]:
-        """Load the champion once (failures are logged: serving starts on the fallback), then keep watching."""
-        self._refresh_logged()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._watch, name=f"watch-{self.config.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _watch(self) -> None:
-        while not self._stop.wait(self.config.refresh_s):
-            self._refresh_logged()
-
-    def _refresh_logged(self) -> None:
-        try:
-            self.refresh()
-        except Exception:  # a broken version or an unreachable store must not take serving down
-            log.exception("could not refresh %s@%s; keeping the model in use", self.config.name, self.config.alias)
 
     def _aliased_version(self) -> str | None:
         try:

@@ -1,7 +1,8 @@
 """The outbox relay as this deployment runs it: which side effects, in a thread or as `pixelrank worker`.
 
 Side effects, in order: fan-out to the followers' feed sets in Redis, fresh counters to the online
-feature store, and new posts into the served two-tower index (when a trained version exists).
+feature store, and new posts into the index of the two-tower version serving now (asked per batch, so
+the relay follows the champion as it moves; nothing while no version was trained).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from feast import FeatureStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from candidates.feed_relay import FeedFanout
-from candidates.two_tower.runtime import PostIndexer, TwoTowerRuntime
+from candidates.two_tower.runtime import PostIndexer, ServedRuntime
 from features.store import FeatureStoreConfig, open_store
 from features.stream.push import push_events
 from serving.feed.cache import CacheConfig, RankedListCache
@@ -49,20 +50,21 @@ class FeaturePush:
         return self._store
 
 
-def handlers(settings: Settings, redis: Any, two_tower: TwoTowerRuntime | None) -> list[EventHandler]:
+def handlers(settings: Settings, redis: Any, two_tower: ServedRuntime | None) -> list[EventHandler]:
+    """`two_tower`: the served version's getter (`TwoTowerChampion.current`); None: no index to keep."""
     fanout = settings.fanout_config
     chain: list[EventHandler] = [
         FeedFanout(redis, fanout),
         FeedCacheInvalidation(RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s))),  # after fan-out
         FeaturePush(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)),
     ]
-    if two_tower is not None:  # before the first `pixelrank train two-tower` there is no index to keep
+    if two_tower is not None:
         chain.append(PostIndexer(two_tower))
     return chain
 
 
 def make_relay(
-    settings: Settings, sessions: sessionmaker[Session], redis: Any, two_tower: TwoTowerRuntime | None = None
+    settings: Settings, sessions: sessionmaker[Session], redis: Any, two_tower: ServedRuntime | None = None
 ) -> Relay:
     return Relay(sessions, handlers(settings, redis, two_tower), batch_size=settings.relay_batch_size)
 

@@ -76,7 +76,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("MLFLOW_TRACKING_URI", "PIXELRANK_MLFLOW_TRACKING_URI"),
         description="MLflow tracking server URL (production); default: a SQLite store under PIXELRANK_HOME.",
     )
-    model_refresh_s: float = Field(30.0, description="Seconds between serving's checks of the champion alias.")
+    model_refresh_s: float = Field(
+        30.0, description="Seconds between serving's checks of the champion aliases (ranker and two-tower)."
+    )
     ranker: Literal["champion", "heuristic"] = Field(
         "champion",
         description="Feed/explore scorer: the registry's champion ranker (the heuristic, marked degraded, while "

@@ -40,11 +40,14 @@ class Base(DeclarativeBase):
     pass
 
 
+READ_ONLY = "pixelrank_read_only"  # execution option set by `read_only`
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
@@ -55,13 +58,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Read pages straight from the OS page cache instead of copying them into each connection's
+    # 2 MB page cache: the feed's lookups of a few hundred posts touch pages all over the file.
+    cursor.execute("PRAGMA mmap_size=1073741824")
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    # Take the write lock up front: a deferred transaction that reads then writes can fail with
-    # "database is locked" instead of waiting its turn.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    # A writer takes the write lock up front: a deferred transaction that reads then writes can fail
+    # with "database is locked" instead of waiting its turn. A reader (`read_only`) begins deferred:
+    # in WAL mode it takes no lock, so readers neither queue behind writers nor behind each other.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database and pool, for code that only reads (the feed's pipelines and pages).
+
+    On SQLite every other transaction holds the one write lock from its first statement to its end,
+    so requests that merely read would otherwise run one at a time across all processes. Never write
+    through it: a deferred transaction cannot always upgrade to a writer.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

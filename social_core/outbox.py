@@ -6,11 +6,11 @@ then marks them processed, so an outage delays effects but never loses them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from social_core.clock import utcnow
@@ -37,6 +37,14 @@ def emit(
     )
     session.add(event)
     return event
+
+
+def emit_many(session: Session, type: str, events: Sequence[Mapping[str, Any]]) -> int:
+    """Many events of one type in one INSERT, for high-volume writers (impressions): no ORM objects.
+    Each mapping holds `actor_id`, `post_id`, `target_id`, `payload` and `created_at`."""
+    if events:
+        session.execute(insert(Event), [{"type": type, **event} for event in events])
+    return len(events)
 
 
 def fetch_unprocessed(session: Session, *, limit: int = 500, types: Sequence[str] | None = None) -> list[Event]:

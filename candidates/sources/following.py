@@ -70,7 +70,7 @@ class FollowingSource(Source):
             .limit(self.config.fanout.feed_cap)
         )
         with self.engine.connect() as conn:
-            rows = {str(p): at.timestamp() for p, at in conn.execute(statement)}
+            rows = {str(p): at.timestamp() for p, at in conn.execute(statement).all()}
         pipe = self.redis.pipeline(transaction=True)
         if rows:
             pipe.zadd(feed_key(user_id), rows)
@@ -87,7 +87,7 @@ class FollowingSource(Source):
             .limit(self.config.per_celebrity)
         )
         with self.engine.connect() as conn:
-            return [(str(p).encode(), created.timestamp()) for p, created in conn.execute(statement)]
+            return [(str(p).encode(), created.timestamp()) for p, created in conn.execute(statement).all()]
 
     def _followed_celebrities(self, user_id: int) -> list[int]:
         threshold = self.config.fanout.celebrity_threshold
@@ -97,4 +97,4 @@ class FollowingSource(Source):
             .where(Follow.follower_id == user_id, User.followers_count >= threshold)
         )
         with self.engine.connect() as conn:
-            return [int(a) for a in conn.scalars(statement)]
+            return [int(a) for a in conn.scalars(statement).all()]

@@ -64,4 +64,4 @@ class FreshSource(Source):
             .limit(self.config.authors)
         )
         with self.engine.connect() as conn:
-            return {int(a): float(w) for a, w in conn.execute(statement)}
+            return {int(a): float(w) for a, w in conn.execute(statement).all()}

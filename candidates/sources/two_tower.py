@@ -65,7 +65,7 @@ class TwoTowerSource(Source):
         rows = engagements(at(now - self.config.history_days * 86_400), at(now)).subquery()
         statement = select(rows.c.post_id).where(rows.c.user_id == user_id).order_by(rows.c.created_at.desc())
         with self.engine.connect() as conn:
-            history = list(dict.fromkeys(int(p) for p in conn.scalars(statement.limit(config.history * 2))))
+            history = list(dict.fromkeys(int(p) for p in conn.scalars(statement.limit(config.history * 2)).all()))
         dense = self.dense_features(user_id)
         dense_row = np.zeros((1, config.user_dense), np.float32) if dense is None else np.asarray(dense)[None, :]
         return embed_users(self.model, np.array([user_id]), pad_rows([history], config.history), dense_row)
@@ -80,5 +80,5 @@ class TwoTowerSource(Source):
             ).all()
             excluded = {user_id}
             if self.config.out_of_network:
-                excluded |= set(conn.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)))
+                excluded |= set(conn.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)).all())
         return {int(p): int(a) for p, a in rows}, excluded

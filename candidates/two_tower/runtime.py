@@ -1,16 +1,17 @@
 """`TwoTowerRuntime`: a trained two-tower version as serving holds it (model + FAISS index), and the
-relay handler that keeps its index current (`PostIndexer`).
+relay handler that keeps the served one's index current (`PostIndexer`).
 
 Versions live in `{home}/models/two_tower/{version}/` (written by `training/two_tower.py`). Serving
-picks which one (the registry's champion); without a registry, the newest complete folder. A post
-created after training is embedded by the post tower from its content alone when the relay sees
-`post_created` (no retraining), added to the index and the index saved, before the event is marked
-processed; `catch_up` does the same, at load, for the posts created since the version was trained.
+picks which one (the registry's champion; without a registry, the newest complete folder) and follows
+it while running: a new champion is loaded beside the old one and swapped in (`serving.two_tower`). A
+post created after training is embedded by the post tower from its content alone when the relay sees
+`post_created` (no retraining), added to the served index and the index saved, before the event is
+marked processed; `catch_up` does the same, at load, for the posts created since the version was trained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,29 +66,38 @@ def is_complete(folder: Path) -> bool:
     return (folder / WEIGHTS).exists() and (folder / "index" / INDEX_FILE).exists()
 
 
+ServedRuntime = Callable[[], TwoTowerRuntime | None]  # the version serving now (None before the first)
+
+
 class PostIndexer:
-    """Relay handler: new posts into the served index, deleted posts out of it."""
+    """Relay handler: new posts into the served index, deleted posts out of it.
+
+    `served()` names the runtime serving now, asked once per batch: when the champion moves, the next
+    batch goes into the new version's index. Before the first version there is none, and nothing to do:
+    loading that version catches up on the posts created meanwhile.
+    """
 
     name = "two_tower_index"
 
-    def __init__(self, runtime: TwoTowerRuntime, save: bool = True) -> None:
-        self.runtime, self.save = runtime, save
+    def __init__(self, served: ServedRuntime, save: bool = True) -> None:
+        self.served, self.save = served, save
 
     def __call__(self, events: Sequence[Event]) -> None:
         created = [e.post_id for e in events if e.type == "post_created" and e.post_id is not None]
         deleted = [e.post_id for e in events if e.type == "post_deleted" and e.post_id is not None]
-        if not created and not deleted:
+        runtime = self.served()
+        if runtime is None or (not created and not deleted):
             return
-        index = self.runtime.index
+        index = runtime.index
         if created:
             session = object_session(events[0])  # the relay's own (SQLite: its lock holder)
             if session is None:
                 raise ValueError("PostIndexer needs events loaded by the relay's session")
             rows = post_rows(session.connection(), created)
             if rows:
-                vectors = embed_new_posts(self.runtime.model, rows)
+                vectors = embed_new_posts(runtime.model, rows)
                 index.add(np.array([row["id"] for row in rows], dtype=np.int64), vectors)
         if deleted:
             index.remove(np.array(deleted, dtype=np.int64))
         if self.save:
-            index.save(self.runtime.folder / "index")
+            index.save(runtime.folder / "index")

@@ -30,7 +30,7 @@ class PostFactsHydrator:
             .where(Post.id.in_([c.post_id for c in candidates]))
         )
         with self.engine.connect() as conn:
-            rows = {int(r[0]): r for r in conn.execute(statement)}
+            rows = {int(r[0]): r for r in conn.execute(statement).all()}
         for candidate in candidates:
             row = rows.get(candidate.post_id)
             if row is None:

@@ -42,7 +42,7 @@ class ViewerGraphHydrator:
             .group_by(Hide.author_id)
         )
         with self.engine.connect() as conn:
-            viewer.blocked |= {int(b if a == me else a) for a, b in conn.execute(blocks)}
-            viewer.followed |= {int(a) for a in conn.scalars(follows)}
-            viewer.hidden_posts |= {int(p) for p in conn.scalars(hidden)}
-            viewer.hides_by_author.update({int(a): int(n) for a, n in conn.execute(per_author)})
+            viewer.blocked |= {int(b if a == me else a) for a, b in conn.execute(blocks).all()}
+            viewer.followed |= {int(a) for a in conn.scalars(follows).all()}
+            viewer.hidden_posts |= {int(p) for p in conn.scalars(hidden).all()}
+            viewer.hides_by_author.update({int(a): int(n) for a, n in conn.execute(per_author).all()})

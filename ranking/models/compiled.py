@@ -1,61 +1,65 @@
-"""Compiled trees for serving: each LightGBM head → C (Treelite → tl2cgen) → a shared library.
+"""Compiled trees for serving: each LightGBM head → LLVM machine code (lleaves) → a native function.
 
 Same scores as LightGBM (checked on a probe matrix before they are used), several times faster for a
-page of candidates (`benchmarks/scoring.py`). Compiling takes a second or so per head and needs a C
-compiler, so it happens once per model version, where the model is loaded (serving's champion
-watcher, in its own thread), into a folder beside the model; without a compiler, or if a single
-probe score differs, the stock LightGBM path keeps serving.
+page of candidates (`benchmarks/scoring.py`). Compiling takes a second or so per head, so it happens
+once per model version, where the model is loaded (serving's champion watcher, in its own thread),
+into a folder beside the model; if a single probe score differs, or compiling fails, the stock
+LightGBM path keeps serving.
+
+Identical, not merely close: lleaves sums the trees in blocks (`fblocksize`, for the instruction
+cache) and adds the blocks up, which can move a score by an ulp; one block as large as the model sums
+tree after tree from zero, as LightGBM does.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import lightgbm as lgb
+import lleaves
 import numpy as np
-import tl2cgen
-import treelite
 
 log = logging.getLogger(__name__)
 
 
 class CompiledHeads:
-    def __init__(self, predictors: Mapping[str, tl2cgen.Predictor]) -> None:
-        self.predictors = dict(predictors)
+    def __init__(self, models: Mapping[str, lleaves.Model]) -> None:
+        self.models = dict(models)
 
     @classmethod
     def build(cls, boosters: Mapping[str, lgb.Booster], folder: Path) -> CompiledHeads:
-        """Compile every head into ``folder`` (reusing libraries already there)."""
+        """Compile every head into ``folder`` (reusing machine code already there)."""
         folder.mkdir(parents=True, exist_ok=True)
-        predictors = {}
-        for head, booster in boosters.items():
-            library = folder / f"{head}.so"
-            if not library.exists():
-                source = folder / f"{head}.txt"
-                booster.save_model(str(source))
-                model = treelite.frontend.load_lightgbm_model(str(source))
-                staging = folder / f".{head}.so"
-                tl2cgen.export_lib(model, toolchain="gcc", libpath=str(staging), params={"parallel_comp": 4})
-                staging.rename(library)  # a half-written library is never loaded
-            predictors[head] = tl2cgen.Predictor(str(library), nthread=1)
-        return cls(predictors)
+        return cls({head: _compiled(booster, folder / head) for head, booster in boosters.items()})
 
     def predict(self, matrix: np.ndarray) -> dict[str, np.ndarray]:
-        rows = tl2cgen.DMatrix(matrix, dtype="float64")
-        return {
-            head: np.asarray(p.predict(rows), dtype=np.float64).reshape(len(matrix))
-            for head, p in self.predictors.items()
-        }
+        rows = np.ascontiguousarray(matrix, dtype=np.float64)
+        return {head: np.asarray(m.predict(rows, n_jobs=1), dtype=np.float64) for head, m in self.models.items()}
+
+
+def _compiled(booster: lgb.Booster, stem: Path) -> lleaves.Model:
+    source, code = stem.with_suffix(".txt"), stem.with_suffix(".o")
+    if not source.exists():
+        staging = stem.with_name(f".{stem.name}-{os.getpid()}.txt")
+        booster.save_model(str(staging))
+        staging.replace(source)
+    model = lleaves.Model(model_file=str(source))
+    if code.exists():
+        model.compile(cache=str(code), fblocksize=booster.num_trees())
+        return model
+    # Another serving process may compile the same version at once: each writes its own file and
+    # renames it into place, so a half-written one is never loaded.
+    staging = stem.with_name(f".{stem.name}-{os.getpid()}.o")
+    model.compile(cache=str(staging), fblocksize=booster.num_trees())
+    staging.replace(code)
+    return model
 
 
 def compile_if_identical(boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray) -> CompiledHeads | None:
     """Compiled heads that score ``probe`` exactly as LightGBM does, or None (logged) to keep the stock path."""
-    if shutil.which("gcc") is None:
-        log.info("no C compiler: LightGBM scores without compiled trees")
-        return None
     try:
         compiled = CompiledHeads.build(boosters, folder)
         fast = compiled.predict(probe)

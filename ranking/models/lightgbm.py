@@ -15,6 +15,7 @@ import numpy as np
 from ranking.model import HEADS
 from ranking.models.compiled import CompiledHeads, compile_if_identical, probe_matrix
 from ranking.models.manifest import Manifest, check_width
+from ranking.models.paths import PathContributions
 
 FAMILY = "lightgbm"
 LAMBDARANK_FILE = "lambdarank.txt"
@@ -43,6 +44,7 @@ class LightGBMRanker:
         self.version = version
         self.threads = threads
         self.compiled: CompiledHeads | None = None
+        self._paths: dict[str, PathContributions] = {}
 
     def compile(self, folder: Path) -> bool:
         """Score with compiled trees from now on, if they give LightGBM's exact scores (see `compiled`)."""
@@ -55,11 +57,22 @@ class LightGBMRanker:
             return self.compiled.predict(matrix)
         return {head: self._scores(self.boosters[head], matrix) for head in self.heads}
 
+    def prepare_explanations(self) -> None:
+        """Build every head's path table now (serving does it where the model loads, not in a request)."""
+        for head in self.heads:
+            self._path_table(head)
+
     def contributions(self, features: np.ndarray, head: str) -> np.ndarray | None:
+        """Per-feature contributions to the head's raw score by decision path (see `paths`)."""
         if head not in self.boosters:
             raise KeyError(f"no head {head!r}; this model has {self.heads}")
-        raw = self.boosters[head].predict(self._matrix(features), pred_contrib=True, num_threads=self.threads)
-        return np.asarray(raw)[:, :-1]  # the last column is the bias (expected raw score)
+        return self._path_table(head)(self._matrix(features), self.threads)
+
+    def _path_table(self, head: str) -> PathContributions:
+        table = self._paths.get(head)
+        if table is None:  # two requests may both build it: same table, the last one kept
+            table = self._paths[head] = PathContributions(self.boosters[head])
+        return table
 
     def rank_score(self, features: np.ndarray) -> np.ndarray | None:
         """The LambdaRank booster's raw score (higher ranks first), or None when it was not trained."""

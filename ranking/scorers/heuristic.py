@@ -3,7 +3,7 @@
 It is a `RankerModel` like the trained ones (one head, `like`), so it goes through the same scorer,
 value model and explanations. Its factors multiply, so their logarithms add up: `contributions`
 returns each feature's log factor relative to a typical post (a day old, prior engagement rate, no
-affinity), which makes "the strongest reason" comparable to LightGBM's `pred_contrib`.
+affinity), which makes "the strongest reason" comparable to LightGBM's contributions.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The scorer registry: a config's `type` picks the implementation from a plain dict (`SCORERS`).
 
-`lightgbm` and `torch` wrap the registered `RankerModel` (LightGBM explains with `pred_contrib`; torch
+`lightgbm` and `torch` wrap the registered `RankerModel` (LightGBM explains by decision path; torch
 heads have no contributions, so explanations use the largest value-model term). `heuristic` needs no
 model. `resolve_scorer` is the fallback rule: a model family configured but no model to load (empty
 model registry, or loading failed) serves the heuristic and says why.

@@ -1,4 +1,8 @@
-"""`pixelrank worker`: the outbox relay as its own process."""
+"""`pixelrank worker`: the outbox relay as its own process.
+
+It follows the two-tower champion as the API does (`TwoTowerChampion`), so new posts go into the index
+of the version that serves, also after a new one was promoted.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import typer
 from serving.relay import make_relay
 from serving.resources import open_redis
 from serving.settings import Settings
-from serving.two_tower import served_two_tower
+from serving.two_tower import TwoTowerChampion, served_two_tower
 from social_core.db import make_engine, make_sessionmaker
 
 
@@ -24,8 +28,8 @@ def worker(
     """
     settings = Settings()
     engine = make_engine(settings.db_url)
-    two_tower = served_two_tower(settings, engine)
-    relay = make_relay(settings, make_sessionmaker(engine), open_redis(settings.redis_url), two_tower)
+    two_tower = TwoTowerChampion(settings, engine, served_two_tower(settings, engine))
+    relay = make_relay(settings, make_sessionmaker(engine), open_redis(settings.redis_url), two_tower.current)
     if once:
         typer.echo(f"relayed {relay.drain()} events")
         return
@@ -33,4 +37,8 @@ def worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     typer.echo("relaying outbox events; Ctrl+C stops")
-    relay.run_forever(stop, settings.relay_idle_seconds)
+    two_tower.watch()
+    try:
+        relay.run_forever(stop, settings.relay_idle_seconds)
+    finally:
+        two_tower.stop()

@@ -2,8 +2,10 @@
 
 The user's `/v1/me/ranking` preferences apply to the home feed: their value-model weights become the
 request's `weight_overrides` (bounded by `ValueWeights`), their knobs a `PreferenceBoost` selector.
-Explore is not personalised by them. Fallbacks decided when the app was built (no FAISS index) are
-added to the run's `served_by`, so the page, the logs and the metrics all report them.
+Explore is not personalised by them. The retrieval (pipelines built around the served two-tower
+version) is read once, so the fallbacks decided when it was built (no FAISS index) and the two-tower
+version reported are those that actually ranked: they are added to the run's `served_by` and `Ranked`,
+so the page, the cached list, the logs and the metrics all report them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 class Ranked:
     result: PipelineResult
     capture: FeatureCapture
+    two_tower_version: str | None  # the retrieval model that ranked it (None: no two-tower yet)
 
 
 def rank(
@@ -40,7 +43,8 @@ def rank(
     extra_reasons: tuple[str, ...] = (),
 ) -> Ranked:
     capture = FeatureCapture()
-    base = stack.pipelines[pipeline]
+    retrieval = stack.retrieval_now()  # once: a new two-tower champion serves from the next request
+    base = retrieval.pipelines[pipeline]
     run = replace(
         base,
         scoring=stack.ranker.scoring(stack.weights),
@@ -51,11 +55,11 @@ def rank(
         user_id, limit=depth, now_ts=now.timestamp(), weight_overrides=_weights(stack, preferences)
     )
     result = run(request)
-    reasons = (*stack.degraded[pipeline], *extra_reasons)
+    reasons = (*retrieval.degraded[pipeline], *extra_reasons)
     if reasons:
         served_by = replace(result.served_by, degraded_reasons=(*result.served_by.degraded_reasons, *reasons))
         result = replace(result, served_by=served_by)
-    return Ranked(result, capture)
+    return Ranked(result, capture, retrieval.two_tower_version)
 
 
 def _boost(preferences: RankingPreferences | None) -> list[Selector]:

@@ -35,10 +35,12 @@ class FamilyModel:
 
 def load_family_model(folder: Path, label: str) -> FamilyModel:
     """`ChampionModel` loader: the ranker in `folder`, versioned "{name}/{version}", with its family.
-    A LightGBM ranker's trees are compiled here, in the watcher's thread, once per version."""
+    A LightGBM ranker's trees are compiled and its explanation tables built here, in the watcher's
+    thread, once per version."""
     model = load_ranker(folder, label)
     if isinstance(model, LightGBMRanker):
         model.compile(folder / "compiled")
+        model.prepare_explanations()
     return FamilyModel(Manifest.read(folder).family, model)
 
 

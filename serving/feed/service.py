@@ -40,7 +40,7 @@ UNCACHED = "redis unreachable: ranked per page without a cache"
 @dataclass
 class PageServer:
     stack: FeedStack
-    session: Session
+    session: Session  # a GET's: read-only (`serving.deps.get_session`)
     metrics: Metrics | None = None
     impressions: ImpressionLogger | None = None
     request_id: str | None = None
@@ -78,20 +78,18 @@ class PageServer:
         else:
             cache.ping()  # before ranking: a list that cannot be cached cannot be paged through
         prefs = preferences.get_preferences(self.session, viewer.id) if pipeline == "feed" else None
-        self._release()
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=self.stack.depth, preferences=prefs)
         self._observe(fresh.result)
         base = cursor.offset if cursor else 0
-        ranked = RankedList.new(fresh.result.served_by, fresh.result.items, self.stack.two_tower_version, base)
+        ranked = RankedList.new(fresh.result.served_by, fresh.result.items, fresh.two_tower_version, base)
         cache.put(viewer.id, ranked)
         return ranked, fresh.capture.features_of
 
     def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, FeaturesOf]:
         """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
-        self._release()
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
         self._observe(fresh.result)
-        return RankedList("", fresh.result.served_by, tuple(fresh.result.items), self.stack.two_tower_version), (
+        return RankedList("", fresh.result.served_by, tuple(fresh.result.items), fresh.two_tower_version), (
             fresh.capture.features_of
         )
 
@@ -141,11 +139,6 @@ class PageServer:
             next_cursor=next_cursor,
             served_by=served_by_public(ranked.served_by, ranked.two_tower_version),
         )
-
-    def _release(self) -> None:
-        """End the request session's transaction (nothing is pending) before the pipeline's own connections
-        read: on SQLite every transaction holds the write lock, and they would wait for this one."""
-        self.session.commit()
 
     def _observe(self, result: PipelineResult) -> None:
         if self.metrics is not None:

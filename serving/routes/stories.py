@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, status
 
 from serving.attachments import media_attachment, media_url
-from serving.deps import ContentOwner, CurrentUser, Cursor, Limit, NowDep, SessionDep
+from serving.deps import ContentOwner, CurrentUser, Cursor, Limit, NowDep, SessionDep, WriterSessionDep
 from serving.schemas.common import Page
 from serving.schemas.stories import StoryCreate, StoryPublic, StoryReel, StoryTray, StoryViewer, TrayItem
 from serving.schemas.users import UserSummary
@@ -72,7 +72,7 @@ def tray(me: CurrentUser, session: SessionDep, now: NowDep, trays: TrayCacheDep,
 
 @router.get("/users/{username}/stories")
 def user_stories(
-    me: CurrentUser, owner: ContentOwner, session: SessionDep, now: NowDep, trays: TrayCacheDep
+    me: CurrentUser, owner: ContentOwner, session: WriterSessionDep, now: NowDep, trays: TrayCacheDep
 ) -> StoryReel:
     """The account's active stories, oldest first; marks them viewed by you."""
     rows = stories.active_stories(session, owner, now=now)

@@ -55,7 +55,7 @@ def test_the_relay_indexes_new_posts_and_drops_deleted_ones(tmp_path: Path, smal
     with engine.begin() as conn:
         conn.execute(insert(Post), [{"id": NEW_POST, "author_id": 2, "caption": "brand new #topic0", "created_at": at}])
     sessions = sessionmaker(engine)
-    relay = Relay(sessions, [PostIndexer(runtime)])
+    relay = Relay(sessions, [PostIndexer(lambda: runtime)])
 
     with sessions() as session:
         outbox.emit(session, "post_created", actor_id=2, post_id=NEW_POST, target_id=2, now=at)

@@ -154,7 +154,7 @@ def test_a_missing_faiss_index_makes_popular_take_the_two_tower_share(built: Api
     assert "two_tower" not in page["served_by"]["sources"] and "popular" in page["served_by"]["sources"]
     assert fallbacks(built.client, "two_tower_index_missing") - before == 1
     stack = built.client.app.state.feed  # type: ignore[attr-defined]
-    limits = {s.name: s.limit for s in stack.pipelines["feed"].sources}
+    limits = {s.name: s.limit for s in stack.retrieval.current.pipelines["feed"].sources}
     assert limits["popular"] == 300 and "two_tower" not in limits  # two-tower's count, by default 300
 
 
@@ -171,7 +171,7 @@ def test_with_an_index_the_two_tower_source_serves_and_nothing_is_degraded(setti
 
 def test_a_failing_source_is_skipped_never_a_5xx(built: Api, tmp_path: Path) -> None:
     broken = make_engine(f"sqlite:///{tmp_path / 'missing' / 'gone.db'}")  # its folder does not exist
-    pipeline = built.client.app.state.feed.pipelines["feed"]  # type: ignore[attr-defined]
+    pipeline = built.client.app.state.feed.retrieval.current.pipelines["feed"]  # type: ignore[attr-defined]
     pipeline.sources = [*pipeline.sources, Capped(BrokenPopular(broken), 10)]
     before = fallbacks(built.client, "source_broken_popular_failed")
     response = built.as_("viewer").get("/v1/feed")

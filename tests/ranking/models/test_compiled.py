@@ -31,16 +31,19 @@ def test_compiled_heads_score_exactly_as_lightgbm(tmp_path: Path) -> None:
     fast = ranker.predict(candidates)
     assert ranker.compiled is not None and set(fast) == {"like", "hide"}
     assert all(np.array_equal(fast[h], stock[h]) for h in stock)
-    library = tmp_path / "compiled" / "like.so"
+    library = tmp_path / "compiled" / "like.o"
     built = library.stat().st_mtime_ns
     assert tiny_ranker().compile(tmp_path / "compiled") and library.stat().st_mtime_ns == built  # reused
 
 
-def test_without_a_compiler_the_stock_path_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ranking.models.compiled.shutil.which", lambda _name: None)
+def test_when_compiling_fails_the_stock_path_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("LLVM is unhappy")
+
+    monkeypatch.setattr("ranking.models.compiled.lleaves.Model.compile", broken)
     ranker = tiny_ranker()
     assert not ranker.compile(tmp_path / "compiled") and ranker.compiled is None
-    assert not (tmp_path / "compiled").exists()
+    assert not list((tmp_path / "compiled").glob("*.o"))  # nothing half-written is left to load
 
 
 def test_compiled_scores_that_differ_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
