@@ -12,14 +12,15 @@ Load (benchmarks/feed_load.py): an asyncio + httpx client, bounded concurrency, 
 its own distinct user's bearer token. Phases, per feature reader:
 - `feed uncached`: page 1 of the home feed (ranked afresh, then cached), at rising concurrency until
   throughput stops rising; the best level is the throughput at saturation;
-- `feed cached`: pages 2 and 3 of those users' feeds (the cursor; served from the cached list);
+- `feed cached`: page 2 of those users' feeds one request at a time, then page 3 at `cached` concurrency (the
+  cursor; served from the cached list);
 - `explore`: page 1 of explore (ranked afresh).
 Server side: the API's Prometheus histograms (request latency by route, pipeline stages, candidates per
 source), scraped before and after each phase; client side: each request's wall time.
 
 Reference, in the same run: the same load against the server restarted with
-PIXELRANK_FEATURE_READER=stock (every feature read is Feast's `FeatureStore.get_online_features`).
-Scoring is the stock LightGBM `Booster.predict` in both: `LightGBMRanker` calls it as is.
+PIXELRANK_FEATURE_READER=stock (every feature read is Feast's `FeatureStore.get_online_features`) and
+PIXELRANK_COMPILED_TREES=false (every score is LightGBM's own `Booster.predict`).
 Targets: uncached feed p99 <= 50 ms with >= 500 candidates; cached page p99 <= 5 ms; >= 200
 uncached feeds/s on 2 cores. The client shares the machine's cores with the server.
 """
@@ -105,9 +106,9 @@ async def measure(url: str, tokens: list[str], spec: dict[str, Any]) -> list[dic
             results.append(phase("feed uncached", load, delta, "/v1/feed", "feed"))
             uncached_outcomes += load.ok
         outcomes = uncached_outcomes
-        for page in (2, 3):
+        for page, concurrency in ((2, 1), (3, spec["cached"])):  # one at a time, then under load
             calls = [Call(o.call.token, "/v1/feed", o.next_cursor) for o in outcomes if o.next_cursor]
-            load, delta = await _timed(client, calls, spec["cached"])
+            load, delta = await _timed(client, calls, concurrency)
             results.append(phase(f"feed cached p{page}", load, delta, "/v1/feed", None) | _hits(delta))
             outcomes = load.ok
         explore_users = [o.call.token for o in uncached_outcomes[: spec["explore"]]]

@@ -1,6 +1,7 @@
 """`pixelrank serve --workers 2` as a subprocess of benchmarks/feed.py, on a free loopback port.
 
-The server runs with the world's environment plus: the feature reader under test (fast or stock),
+The server runs with the world's environment plus: the path under test (fast: the fast feature reader and
+compiled trees; stock: Feast's `get_online_features` and LightGBM's own predict),
 multiprocess metrics in a fresh folder (so /metrics sums both workers), the outbox relay off (in
 production it is its own `pixelrank worker` process; here it would compete for the same two cores
 with the requests measured; impressions are still written to the outbox), and warning-level logs
@@ -35,6 +36,7 @@ def served(env: dict[str, str], reader: str, folder: Path, workers: int = 2) -> 
     port, metrics = free_port(), folder / f"metrics-{reader}"
     env = env | {
         "PIXELRANK_FEATURE_READER": reader,
+        "PIXELRANK_COMPILED_TREES": "true" if reader == "fast" else "false",  # the stock path: stock LightGBM too
         "PIXELRANK_METRICS_DIR": str(metrics),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         "PIXELRANK_RELAY": "off",

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description='Value-model weights replacing the defaults for everyone, JSON, e.g. {"save": 8}; a user\'s '
         "own weights (PUT /v1/me/ranking) apply on top.",
     )
+    compiled_trees: bool = Field(
+        True,
+        description="Score LightGBM rankers with their trees compiled to machine code (lleaves; identical scores, "
+        "checked at load); false: stock `Booster.predict` (the reference that benchmarks/feed.py compares).",
+    )
     feature_reader: Literal["fast", "stock"] = Field(
         "fast",
         description="How the feed reads online features: the fast hydrator (one round trip, short row caches), or "

@@ -66,9 +66,8 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     build = RetrievalBuilder(settings, engine, redis, StoreReader(features), TowerUserFeatures(features), seen, config)
     retrieval = LiveRetrieval(build, two_tower)
     cache_dir = settings.home / "models" / "registry"
-    ranker = RankerChoice(
-        settings.ranker, WatchConfig(settings.tracking_uri, RANKER, cache_dir, refresh_s=settings.model_refresh_s)
-    )
+    watch = WatchConfig(settings.tracking_uri, RANKER, cache_dir, refresh_s=settings.model_refresh_s)
+    ranker = RankerChoice(settings.ranker, watch, compile_trees=settings.compiled_trees)
     return FeedStack(
         retrieval=retrieval,
         two_tower=TwoTowerChampion(settings, engine, two_tower, on_swap=retrieval.use),

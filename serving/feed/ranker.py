@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -33,20 +34,22 @@ class FamilyModel:
     model: RankerModel
 
 
-def load_family_model(folder: Path, label: str) -> FamilyModel:
+def load_family_model(folder: Path, label: str, *, compile_trees: bool = True) -> FamilyModel:
     """`ChampionModel` loader: the ranker in `folder`, versioned "{name}/{version}", with its family.
-    A LightGBM ranker's trees are compiled and its explanation tables built here, in the watcher's
-    thread, once per version."""
+    A LightGBM ranker's trees are compiled (unless `compile_trees` is off) and its explanation tables
+    built here, in the watcher's thread, once per version."""
     model = load_ranker(folder, label)
     if isinstance(model, LightGBMRanker):
-        model.compile(folder / "compiled")
+        if compile_trees:
+            model.compile(folder / "compiled")
         model.prepare_explanations()
     return FamilyModel(Manifest.read(folder).family, model)
 
 
 class RankerChoice:
-    def __init__(self, mode: Literal["champion", "heuristic"], watch: WatchConfig) -> None:
+    def __init__(self, mode: Literal["champion", "heuristic"], watch: WatchConfig, compile_trees: bool = True) -> None:
         self.mode, self.watch = mode, watch
+        self.loader = partial(load_family_model, compile_trees=compile_trees)
         self._champion: ChampionModel[FamilyModel] | None = None
         self._starting = threading.Lock()
 
@@ -56,7 +59,7 @@ class RankerChoice:
             return None
         with self._starting:
             if self._champion is None:
-                self._champion = ChampionModel(self.watch, load_family_model).start()
+                self._champion = ChampionModel(self.watch, self.loader).start()
         return self._champion.current()
 
     def scoring(self, weights: ValueWeights) -> Scoring:
