@@ -92,9 +92,21 @@ def insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool:
     Idempotent writes (like twice, follow twice) stay race-free under concurrency this way,
     without catching IntegrityError around a savepoint.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement = _insert(session)(table).values(**values).on_conflict_do_nothing()
     # RETURNING, not rowcount: psycopg reports -1 for a skipped ON CONFLICT row.
     first_key = next(iter(table.primary_key.columns))
     return session.execute(statement.returning(first_key)).first() is not None
+
+
+def upsert(session: Session, table: Any, values: dict[str, Any]) -> None:
+    """INSERT, or UPDATE the row with the same primary key to `values`: race-free where a get-then-add
+    would fail on PostgreSQL when two requests create the same row at once."""
+    keys = [column.name for column in table.primary_key.columns]
+    statement = _insert(session)(table).values(**values)
+    changes = {name: value for name, value in values.items() if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT construct, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from social_core import outbox
 from social_core.clock import utcnow
+from social_core.db import upsert
 from social_core.errors import Invalid
 from social_core.models import RankingPreference
 
@@ -50,16 +51,15 @@ def set_preferences(
     """Replace the user's preferences with `preferences` (one transaction, with its outbox event)."""
     _check(preferences)
     now = now or utcnow()
-    row = session.get(RankingPreference, user_id) or RankingPreference(user_id=user_id)
-    for name, value in preferences.knobs().items():
-        setattr(row, name, value)
-    row.weights = {head: float(weight) for head, weight in preferences.weights.items()}
-    row.updated_at = now
-    session.add(row)
-    payload = {**preferences.knobs(), "weights": dict(row.weights)}
+    knobs = preferences.knobs()
+    weights = {head: float(weight) for head, weight in preferences.weights.items()}
+    row = {"user_id": user_id, **knobs, "weights": weights, "updated_at": now}
+    upsert(session, RankingPreference.__table__, row)
+    payload = {**knobs, "weights": weights}
     outbox.emit(session, "ranking_preferences", actor_id=user_id, target_id=user_id, payload=payload, now=now)
     session.commit()
-    return _of(row)
+    session.expire_all()  # an instance loaded before the upsert would still show the old values
+    return RankingPreferences(**knobs, weights=weights, updated_at=now)
 
 
 def _check(preferences: RankingPreferences) -> None:

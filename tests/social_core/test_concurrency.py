@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from social_core import engagement, graph, posts
+from social_core import engagement, graph, posts, preferences
 from social_core.db import make_sessionmaker
-from social_core.models import Event, Like, Post, User
+from social_core.models import Event, Like, Post, RankingPreference, User
 
 WORKERS = 20
 
@@ -79,3 +80,20 @@ def test_mutual_follows_at_once_do_not_deadlock(
     for user in users:
         session.refresh(user)
         assert (user.followers_count, user.following_count) == (4, 4)
+
+
+def test_concurrent_first_ranking_preferences_of_one_user_all_succeed(
+    engine: Engine, session: Session, make_user: Callable[..., User]
+) -> None:
+    user = make_user("tuner")
+    choices = [preferences.RankingPreferences(friends=i / WORKERS, weights={"like": float(i)}) for i in range(WORKERS)]
+
+    def tune(choice: preferences.RankingPreferences) -> Callable[[Session], object]:
+        return lambda s: preferences.set_preferences(s, user.id, choice)
+
+    _in_parallel(engine, [tune(choice) for choice in choices])  # the first write of each races to create the row
+    stored = preferences.get_preferences(session, user.id)
+    assert stored in [replace(choice, updated_at=stored.updated_at) for choice in choices]
+    assert session.scalar(select(func.count()).select_from(RankingPreference)) == 1
+    events = session.scalars(select(Event).where(Event.type == "ranking_preferences")).all()
+    assert len(events) == WORKERS
