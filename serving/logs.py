@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -55,6 +56,25 @@ def install_request_id_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
+class RedactTokens(logging.Filter):
+    """Bearer tokens passed in a URL (`?token=` on the live WebSocket) never reach the logs: uvicorn's
+    access and connection lines carry the path with its query string."""
+
+    pattern = re.compile(r"([?&](?:access_)?token=)[^&\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = self.redact(record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+    def redact(self, text: str) -> str:
+        return self.pattern.sub(r"\1[redacted]", text)
+
+
+URL_LOGGERS = ("uvicorn.access", "uvicorn.error")  # the loggers that write request paths
+
+
 class _AppHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is at emit time (like logging's last-resort handler), and marks
     the root handler this module installed, so configuring twice replaces it instead of doubling lines."""
@@ -81,5 +101,9 @@ def configure_logging(log_format: LogFormat = "plain", level: str = "info") -> N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in URL_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
     # Feast logs a registry refresh at INFO on every online read: one line per request, no news.
     logging.getLogger("feast").setLevel(max(logging.WARNING, root.level))

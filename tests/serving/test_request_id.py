@@ -79,3 +79,19 @@ def test_json_lines_carry_extra_fields_and_exceptions() -> None:
     assert line["message"] == "failed x"
     assert line["user_id"] == 7
     assert "RuntimeError: boom" in line["exc"]
+
+
+def test_tokens_in_urls_are_redacted_from_uvicorns_lines(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    # create_app configured logging; uvicorn logs the path with its query string, as here.
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("uvicorn.error").info(
+            '%s - "WebSocket %s" [accepted]', "127.0.0.1:5", "/v1/live?token=s3cr3t"
+        )
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/v1/feed?limit=5&access_token=s3cr3t&x=1", "1.1", 200
+        )
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == [
+        '127.0.0.1:5 - "WebSocket /v1/live?token=[redacted]" [accepted]',
+        '127.0.0.1:5 - "GET /v1/feed?limit=5&access_token=[redacted]&x=1 HTTP/1.1" 200',
+    ]
