@@ -73,7 +73,7 @@ def _sqlite_begin(conn: Any) -> None:
 
 
 def read_only(engine: Engine) -> Engine:
-    """The same database and pool, for code that only reads (the feed's pipelines and pages).
+    """The same database and pool, for code that only reads (GET requests, the feed's pipelines).
 
     On SQLite every other transaction holds the one write lock from its first statement to its end,
     so requests that merely read would otherwise run one at a time across all processes. Never write
