@@ -119,10 +119,15 @@ class TwoTowerChampion(Watcher):
                 self.start(wait=False)
 
     def refresh(self) -> bool:
+        """Swap in the champion if it moved (True); otherwise catch the serving index up on posts created
+        since the last check, which matters when the relay is `pixelrank worker` in another process:
+        its index is that process's, and new posts would otherwise reach this one only at a swap."""
         with self._refreshing:
             folder = served_folder(self.settings, self.name, self._registry())
             serving = self._current
             if folder is None or (serving is not None and serving.version == folder.name):
+                if serving is not None:
+                    catch_up(serving, self.engine)
                 return False
             runtime = TwoTowerRuntime.load(folder)  # beside the one serving, which serves meanwhile
             added = catch_up(runtime, self.engine)

@@ -207,3 +207,15 @@ def test_after_a_swap_the_relay_indexes_new_posts_into_the_new_version(world: Wo
         assert new.index.newest_id() == post_id
         assert old.index.newest_id() < post_id  # the old version's index no longer follows the posts
         assert two_tower_of(served_by(api)) == "v2"
+
+
+def test_without_an_in_process_relay_new_posts_are_caught_up_at_each_check(world: World) -> None:
+    """`pixelrank worker` in its own process indexes posts into its own copy: the API catches up itself."""
+    with TestClient(create_app(world.settings.model_copy(update={"relay": "off"}))) as client:
+        api, feed = world.api(client), feed_of(client)
+        serving = feed.two_tower.current()
+        assert serving is not None
+        post_id = int(api.post("bob", "while the worker runs elsewhere #topic1"))
+        assert serving.index.newest_id() < post_id
+        assert not feed.two_tower.refresh()  # no new champion: the same version, caught up
+        assert feed.two_tower.current() is serving and serving.index.newest_id() == post_id
