@@ -9,7 +9,7 @@ import faiss
 import torch
 from fastapi import FastAPI
 
-from serving import errors
+from serving import errors, heap
 from serving.feed.assembly import build_feed_stack
 from serving.impressions import ImpressionLogger
 from serving.logs import configure_logging
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.home.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_format, settings.log_level)
     one_native_thread()
+    heap.configure(settings.freeze_heap)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.relay_idle_seconds,
             )
             relay.start()
+        heap.settle()  # the app and what it opened at start-up (models follow when they load)
         yield
         app.state.impressions.stop()  # before the relay, so the last impressions are queued for it
         if relay is not None:

@@ -22,6 +22,7 @@ from typing import Generic, TypeVar
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from serving import heap
 from serving.watch import Watcher
 from training.pyfunc import model_folder
 from training.registry import CHAMPION, download_version, is_missing
@@ -71,6 +72,7 @@ class ChampionModel(Watcher, Generic[T]):
                 return False
             model = self.loader(model_folder(self._download(version)), f"{self.config.name}/{version}")
             self._current = Loaded(self.config.name, version, model)
+            heap.settle()
             log.info("serving %s version %s (was %s)", self.config.name, version, serving and serving.version)
             return True
 

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description='Value-model weights replacing the defaults for everyone, JSON, e.g. {"save": 8}; a user\'s '
         "own weights (PUT /v1/me/ranking) apply on top.",
     )
+    freeze_heap: bool = Field(
+        True,
+        description="Freeze what is loaded once (app, models, stores) out of Python's cyclic garbage collector, "
+        "so full collections do not stop requests (`serving/heap.py`); the tests turn it off.",
+    )
     compiled_trees: bool = Field(
         True,
         description="Score LightGBM rankers with their trees compiled to machine code (lleaves; identical scores, "

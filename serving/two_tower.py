@@ -23,6 +23,7 @@ from mlflow.exceptions import MlflowException
 from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime, is_complete, latest_version
+from serving import heap
 from serving.settings import Settings
 from serving.watch import Watcher
 from training.registry import CHAMPION, TWO_TOWER, is_missing
@@ -133,6 +134,7 @@ class TwoTowerChampion(Watcher):
             added = catch_up(runtime, self.engine)
             self.on_swap(runtime)
             self._current = runtime
+            heap.settle()
             added += catch_up(runtime, self.engine)
             was = serving.version if serving is not None else None
             log.info("serving two-tower %s (was %s; %d posts indexed since training)", runtime.version, was, added)

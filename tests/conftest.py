@@ -22,6 +22,8 @@ from social_core import accounts, migrate
 from social_core.db import Base, make_engine
 
 os.environ.setdefault("FEAST_USAGE", "False")
+# A test process builds hundreds of apps: frozen, their garbage would never be collected (serving/heap.py).
+os.environ["PIXELRANK_FREEZE_HEAP"] = "false"
 
 REQUIRE_SERVICES = os.environ.get("PIXELRANK_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("DATABASE_URL")

@@ -25,6 +25,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow import MlflowClient
 
 from training.tracking import log_folder_model, open_experiment
 
@@ -89,6 +90,7 @@ def store_uri(kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytes
         folder = tmp_path_factory.mktemp(f"mlflow-{kind}")
         if kind == "sqlite":
             _STORES[kind] = f"sqlite:///{folder / 'mlflow.db'}"
+            MlflowClient(_STORES[kind]).search_experiments()  # create it: tests may run in any order (xdist)
         else:
             server = Server.start(folder)
             request.config.add_cleanup(server.stop)

@@ -28,6 +28,7 @@ from features.online_readers import reader_for
 from features.schema import service_columns
 from features.stock import stock_features
 from features.store import FeatureStoreConfig, open_store
+from serving import heap
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class OnlineFeatures:
                     StockHydrator(store, config) if self.reader == "stock" else Hydrator.from_store(store, config)
                 )
                 self._hydrators[service] = hydrator
+                heap.settle()
                 self._locks[service] = threading.Lock()
             return self._hydrators[service], self._locks[service]
 
