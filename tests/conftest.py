@@ -17,13 +17,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from serving import heap
 from serving.settings import _sqlalchemy_url
 from social_core import accounts, migrate
 from social_core.db import Base, make_engine
 
 os.environ.setdefault("FEAST_USAGE", "False")
 # A test process builds hundreds of apps: frozen, their garbage would never be collected (serving/heap.py).
+# Off for apps (their Settings) and for model watchers built without an app.
 os.environ["PIXELRANK_FREEZE_HEAP"] = "false"
+heap.configure(False)
 
 REQUIRE_SERVICES = os.environ.get("PIXELRANK_REQUIRE_SERVICES") == "1"
 POSTGRES_URL = os.environ.get("DATABASE_URL")
