@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ from typing import Generic, TypeVar
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from serving import heap
 from serving.watch import Watcher
 from training.pyfunc import model_folder
 from training.registry import CHAMPION, download_version, is_missing
@@ -57,24 +55,21 @@ class ChampionModel(Watcher, Generic[T]):
         self.loader = loader
         self.client = MlflowClient(config.tracking_uri, registry_uri=config.tracking_uri)
         self._current: Loaded[T] | None = None
-        self._refreshing = threading.Lock()  # one refresh at a time; readers never take it
 
     def current(self) -> Loaded[T] | None:
         """The model to use for one whole request (read once; keep the object, not this watcher)."""
         return self._current
 
-    def refresh(self) -> bool:
-        """Follow the alias now: load and swap in its version if it moved. True when it swapped."""
-        with self._refreshing:
-            version = self._aliased_version()
-            serving = self._current
-            if version is None or (serving is not None and serving.version == version):
-                return False
-            model = self.loader(model_folder(self._download(version)), f"{self.config.name}/{version}")
-            self._current = Loaded(self.config.name, version, model)
-            heap.settle()
-            log.info("serving %s version %s (was %s)", self.config.name, version, serving and serving.version)
-            return True
+    def follow(self) -> bool:
+        """Load and swap in the alias's version if it moved. True when it swapped."""
+        version = self._aliased_version()
+        serving = self._current
+        if version is None or (serving is not None and serving.version == version):
+            return False
+        model = self.loader(model_folder(self._download(version)), f"{self.config.name}/{version}")
+        self._current = Loaded(self.config.name, version, model)
+        log.info("serving %s version %s (was %s)", self.config.name, version, serving and serving.version)
+        return True
 
     def _aliased_version(self) -> str | None:
         try:

@@ -23,7 +23,6 @@ from mlflow.exceptions import MlflowException
 from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime, is_complete, latest_version
-from serving import heap
 from serving.settings import Settings
 from serving.watch import Watcher
 from training.registry import CHAMPION, TWO_TOWER, is_missing
@@ -105,7 +104,6 @@ class TwoTowerChampion(Watcher):
         self.on_swap = on_swap or (lambda _runtime: None)
         self._current = serving
         self._client: MlflowClient | None = None
-        self._refreshing = threading.Lock()  # one refresh at a time; readers never take it
         self._starting = threading.Lock()
 
     def current(self) -> TwoTowerRuntime | None:
@@ -119,26 +117,24 @@ class TwoTowerChampion(Watcher):
             if not self.watching:
                 self.start(wait=False)
 
-    def refresh(self) -> bool:
+    def follow(self) -> bool:
         """Swap in the champion if it moved (True); otherwise catch the serving index up on posts created
         since the last check, which matters when the relay is `pixelrank worker` in another process:
         its index is that process's, and new posts would otherwise reach this one only at a swap."""
-        with self._refreshing:
-            folder = served_folder(self.settings, self.name, self._registry())
-            serving = self._current
-            if folder is None or (serving is not None and serving.version == folder.name):
-                if serving is not None:
-                    catch_up(serving, self.engine)
-                return False
-            runtime = TwoTowerRuntime.load(folder)  # beside the one serving, which serves meanwhile
-            added = catch_up(runtime, self.engine)
-            self.on_swap(runtime)
-            self._current = runtime
-            heap.settle()
-            added += catch_up(runtime, self.engine)
-            was = serving.version if serving is not None else None
-            log.info("serving two-tower %s (was %s; %d posts indexed since training)", runtime.version, was, added)
-            return True
+        folder = served_folder(self.settings, self.name, self._registry())
+        serving = self._current
+        if folder is None or (serving is not None and serving.version == folder.name):
+            if serving is not None:
+                catch_up(serving, self.engine)
+            return False
+        runtime = TwoTowerRuntime.load(folder)  # beside the one serving, which serves meanwhile
+        added = catch_up(runtime, self.engine)
+        self.on_swap(runtime)
+        self._current = runtime
+        added += catch_up(runtime, self.engine)
+        was = serving.version if serving is not None else None
+        log.info("serving two-tower %s (was %s; %d posts indexed since training)", runtime.version, was, added)
+        return True
 
     def _registry(self) -> MlflowClient | None:
         """One client for the process's life, once there is a registry to ask (None: not yet)."""

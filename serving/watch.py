@@ -2,7 +2,8 @@
 
 Serving follows two registry aliases while it runs: the ranker's (`serving.models.ChampionModel`) and
 the two-tower's (`serving.two_tower.TwoTowerChampion`). Each says how to check its alias and swap a new
-version in; this class only keeps asking. A failing refresh is logged, never raised into the thread:
+version in (`follow`); this class keeps asking, one check at a time, and keeps each version it swapped
+in out of the cyclic GC (`serving.heap`). A failing refresh is logged, never raised into the thread:
 a broken version or an unreachable store must not take serving down, and the next period tries again.
 """
 
@@ -13,6 +14,8 @@ import threading
 from abc import ABC, abstractmethod
 from typing import Self
 
+from serving import heap
+
 log = logging.getLogger(__name__)
 
 
@@ -22,10 +25,19 @@ class Watcher(ABC):
         self.label, self.refresh_s = label, refresh_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._refreshing = threading.Lock()  # one refresh at a time; readers never take it
 
-    @abstractmethod
     def refresh(self) -> bool:
         """Follow the alias now: swap in the version it names if that moved. True when it swapped."""
+        with self._refreshing:
+            swapped = self.follow()
+        if swapped:
+            heap.settle()  # the new version lives as long as it serves: keep it out of the cyclic GC
+        return swapped
+
+    @abstractmethod
+    def follow(self) -> bool:
+        """One check of the alias, swapping in what it names if that moved (called under the lock)."""
 
     @property
     def watching(self) -> bool:

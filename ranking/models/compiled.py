@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import lightgbm as lgb
@@ -43,19 +43,22 @@ class CompiledHeads:
 def _compiled(booster: lgb.Booster, stem: Path) -> lleaves.Model:
     source, code = stem.with_suffix(".txt"), stem.with_suffix(".o")
     if not source.exists():
-        staging = stem.with_name(f".{stem.name}-{os.getpid()}.txt")
-        booster.save_model(str(staging))
-        staging.replace(source)
+        _write_aside(source, lambda path: booster.save_model(str(path)))
     model = lleaves.Model(model_file=str(source))
+    blocks = booster.num_trees()  # one block: trees summed in LightGBM's order (see above)
     if code.exists():
-        model.compile(cache=str(code), fblocksize=booster.num_trees())
-        return model
-    # Another serving process may compile the same version at once: each writes its own file and
-    # renames it into place, so a half-written one is never loaded.
-    staging = stem.with_name(f".{stem.name}-{os.getpid()}.o")
-    model.compile(cache=str(staging), fblocksize=booster.num_trees())
-    staging.replace(code)
+        model.compile(cache=str(code), fblocksize=blocks)
+    else:
+        _write_aside(code, lambda path: model.compile(cache=str(path), fblocksize=blocks))
     return model
+
+
+def _write_aside(target: Path, write: Callable[[Path], object]) -> None:
+    """`write` a file beside `target`, then rename it into place: another serving process may compile
+    the same version at once, and a half-written file must never be loaded."""
+    staging = target.with_name(f".{target.stem}-{os.getpid()}{target.suffix}")
+    write(staging)
+    staging.replace(target)
 
 
 def compile_if_identical(boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray) -> CompiledHeads | None:
