@@ -8,7 +8,9 @@ head trained for exactly 300 rounds with 31 leaves on the same rows. Candidates:
 requests, 64 different sets scored in turn. The reference is stock `Booster.predict(num_threads=1)`,
 head by head; the faster path is each head compiled to machine code by lleaves (LLVM) and called with
 one thread, through `LightGBMRanker.compile` — the path serving takes, which keeps the compiled trees
-only where they return *identical* probabilities (`numpy.array_equal`) to the stock ones.
+only where they return *identical* probabilities (`numpy.array_equal`) to the stock ones. Serving runs
+the trees in cache blocks that sum them in LightGBM's order (`ranking/models/ordered_blocks.py`); the
+previous version, one block per head, is measured too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from features.batch.pipeline import BatchConfig, build_features  # noqa: E402
 from features.schema import service_columns  # noqa: E402
 from features.store import FeatureStoreConfig, apply, open_store  # noqa: E402
 from features.training_set import build_training_set  # noqa: E402
+from ranking.models.compiled import BLOCK  # noqa: E402
 from ranking.models.lightgbm import LightGBMRanker  # noqa: E402
 from social_core.db import make_engine  # noqa: E402
 from social_core.migrate import upgrade  # noqa: E402
@@ -146,13 +149,21 @@ def compare(
         same = all(np.array_equal(fast[h], stock[h]) for h in stock)
         diff = max(float(np.abs(fast[h] - stock[h]).max()) for h in stock)
         row(
-            "LightGBMRanker.predict, compiled",
+            f"LightGBMRanker.predict, compiled, blocks of {BLOCK} trees",
             "all",
             timed(serving.predict, batches, repeats),
             all_stock,
             same,
             diff,
         )
+        one_block = max(b.num_trees() for b in ranker.boosters.values())  # the previous version: no cache blocks
+        previous = LightGBMRanker(ranker.boosters, ranker.feature_names, ranker.version)
+        if previous.compile(folder / "one-block", block=one_block):
+            before = previous.predict(candidates)
+            same = all(np.array_equal(before[h], stock[h]) for h in stock)
+            diff = max(float(np.abs(before[h] - stock[h]).max()) for h in stock)
+            ms = timed(previous.predict, batches, repeats)
+            row("compiled, one block (previous)", "all", ms, all_stock, same, diff)
     for head in ranker.boosters:
         row("stock predict (reference)", head, per_head[head], per_head[head], None, None)
         if compiled is not None:

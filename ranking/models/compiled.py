@@ -6,13 +6,14 @@ once per model version, where the model is loaded (serving's champion watcher, i
 into a folder beside the model; if a single probe score differs, or compiling fails, the stock
 LightGBM path keeps serving.
 
-Identical, not merely close: lleaves sums the trees in blocks (`fblocksize`, for the instruction
-cache) and adds the blocks up, which can move a score by an ulp; one block as large as the model sums
-tree after tree from zero, as LightGBM does.
+Identical, not merely close: the trees run in blocks of `BLOCK` (each block over every row before the
+next, for the instruction cache), and each block carries on from the running total the one before
+left, so the trees are summed one by one from zero, as LightGBM does (`ordered_blocks`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -22,34 +23,49 @@ import lightgbm as lgb
 import lleaves
 import numpy as np
 
+from ranking.models.ordered_blocks import lightgbm_order
+
 log = logging.getLogger(__name__)
+BLOCK = 16  # trees per cache block: 8-16 were fastest for 500 rows x 47 features (benchmarks/scoring.py)
+_DOUBLES = ctypes.POINTER(ctypes.c_double)
 
 
 class CompiledHeads:
     def __init__(self, models: Mapping[str, lleaves.Model]) -> None:
         self.models = dict(models)
+        self.width = next(iter(self.models.values())).num_feature()
+        # Each head's native entry point, `forest_root(rows, out, first, last)`, called directly: lleaves'
+        # `predict` checks and converts its input and allocates its output on every call, per head.
+        self._roots = {head: model._c_entry_func for head, model in self.models.items()}  # lleaves==1.3.0 (pinned)
 
     @classmethod
-    def build(cls, boosters: Mapping[str, lgb.Booster], folder: Path) -> CompiledHeads:
-        """Compile every head into ``folder`` (reusing machine code already there)."""
+    def build(cls, boosters: Mapping[str, lgb.Booster], folder: Path, block: int = BLOCK) -> CompiledHeads:
+        """Compile every head into ``folder`` (reusing machine code already there), `block` trees per cache block."""
         folder.mkdir(parents=True, exist_ok=True)
-        return cls({head: _compiled(booster, folder / head) for head, booster in boosters.items()})
+        return cls({head: _compiled(booster, folder / head, block) for head, booster in boosters.items()})
 
     def predict(self, matrix: np.ndarray) -> dict[str, np.ndarray]:
+        """Every head's scores for the rows of `matrix`, one thread."""
         rows = np.ascontiguousarray(matrix, dtype=np.float64)
-        return {head: np.asarray(m.predict(rows, n_jobs=1), dtype=np.float64) for head, m in self.models.items()}
+        if rows.ndim != 2 or rows.shape[1] != self.width:
+            raise ValueError(f"rows must be (n, {self.width}), got {rows.shape}")
+        scores = np.empty((len(self._roots), len(rows)))
+        data = rows.ctypes.data_as(_DOUBLES)
+        for out, root in zip(scores, self._roots.values(), strict=True):
+            root(data, out.ctypes.data_as(_DOUBLES), 0, len(rows))
+        return dict(zip(self._roots, scores, strict=True))
 
 
-def _compiled(booster: lgb.Booster, stem: Path) -> lleaves.Model:
-    source, code = stem.with_suffix(".txt"), stem.with_suffix(".o")
+def _compiled(booster: lgb.Booster, stem: Path, block: int) -> lleaves.Model:
+    source, code = stem.with_suffix(".txt"), stem.with_name(f"{stem.name}-ordered{block}.o")
     if not source.exists():
         _write_aside(source, lambda path: booster.save_model(str(path)))
     model = lleaves.Model(model_file=str(source))
-    blocks = booster.num_trees()  # one block: trees summed in LightGBM's order (see above)
     if code.exists():
-        model.compile(cache=str(code), fblocksize=blocks)
+        model.compile(cache=str(code), fblocksize=block)
     else:
-        _write_aside(code, lambda path: model.compile(cache=str(path), fblocksize=blocks))
+        with lightgbm_order():
+            _write_aside(code, lambda path: model.compile(cache=str(path), fblocksize=block))
     return model
 
 
@@ -61,10 +77,12 @@ def _write_aside(target: Path, write: Callable[[Path], object]) -> None:
     staging.replace(target)
 
 
-def compile_if_identical(boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray) -> CompiledHeads | None:
+def compile_if_identical(
+    boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray, block: int = BLOCK
+) -> CompiledHeads | None:
     """Compiled heads that score ``probe`` exactly as LightGBM does, or None (logged) to keep the stock path."""
     try:
-        compiled = CompiledHeads.build(boosters, folder)
+        compiled = CompiledHeads.build(boosters, folder, block)
         fast = compiled.predict(probe)
     except Exception:
         log.exception("compiling the ranker's trees failed: the stock LightGBM path serves")

@@ -13,7 +13,7 @@ import lightgbm as lgb
 import numpy as np
 
 from ranking.model import HEADS
-from ranking.models.compiled import CompiledHeads, compile_if_identical, probe_matrix
+from ranking.models.compiled import BLOCK, CompiledHeads, compile_if_identical, probe_matrix
 from ranking.models.manifest import Manifest, check_width
 from ranking.models.paths import PathContributions
 
@@ -46,9 +46,9 @@ class LightGBMRanker:
         self.compiled: CompiledHeads | None = None
         self._paths: dict[str, PathContributions] = {}
 
-    def compile(self, folder: Path) -> bool:
+    def compile(self, folder: Path, block: int = BLOCK) -> bool:
         """Score with compiled trees from now on, if they give LightGBM's exact scores (see `compiled`)."""
-        self.compiled = compile_if_identical(self.boosters, folder, probe_matrix(self.boosters))
+        self.compiled = compile_if_identical(self.boosters, folder, probe_matrix(self.boosters), block)
         return self.compiled is not None
 
     def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:

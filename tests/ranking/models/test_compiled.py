@@ -31,9 +31,22 @@ def test_compiled_heads_score_exactly_as_lightgbm(tmp_path: Path) -> None:
     fast = ranker.predict(candidates)
     assert ranker.compiled is not None and set(fast) == {"like", "hide"}
     assert all(np.array_equal(fast[h], stock[h]) for h in stock)
-    library = tmp_path / "compiled" / "like.o"
+    library = tmp_path / "compiled" / "like-ordered16.o"
     built = library.stat().st_mtime_ns
     assert tiny_ranker().compile(tmp_path / "compiled") and library.stat().st_mtime_ns == built  # reused
+
+
+def test_compiled_heads_take_any_layout_and_reject_a_wrong_width(tmp_path: Path) -> None:
+    ranker = tiny_ranker()
+    assert ranker.compile(tmp_path / "compiled") and ranker.compiled is not None
+    wide = np.random.default_rng(2).normal(size=(40, 2 * len(FEATURES))).astype(np.float32)
+    strided = wide[:, ::2]  # not contiguous, not float64: copied once for all heads
+    stock = {h: b.predict(strided.astype(np.float64), num_threads=1) for h, b in ranker.boosters.items()}
+    fast = ranker.compiled.predict(strided)
+    assert all(np.array_equal(fast[h], stock[h]) for h in stock)
+    assert all(len(s) == 0 for s in ranker.compiled.predict(np.empty((0, len(FEATURES)))).values())
+    with pytest.raises(ValueError, match="rows must be"):
+        ranker.compiled.predict(wide)
 
 
 def test_when_compiling_fails_the_stock_path_serves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
