@@ -18,7 +18,9 @@ from social_core.pagination import MAX_LIMIT
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def get_now(request: Request) -> datetime:
+# Dependencies that neither block nor touch the database are `async def`: FastAPI runs a plain `def` one
+# in the thread pool, a hand-off each way that costs a cached feed page a measurable share of its time.
+async def get_now(request: Request) -> datetime:
     """The request's notion of now; tests replace `app.state.clock` to move time."""
     now: datetime = request.app.state.clock()
     return now
@@ -52,7 +54,7 @@ def get_writer_session(request: Request) -> Iterator[Session]:
 WriterSessionDep = Annotated[Session, Depends(get_writer_session)]
 
 
-def get_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
+async def get_token(token: Annotated[str | None, Depends(oauth2)]) -> str:
     if not token:
         raise Unauthenticated("not authenticated")
     return token

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from serving.attachments import media_attachment
 from serving.schemas.posts import PostPublic
 from serving.schemas.users import UserPublic, UserSummary
 from social_core import engagement, graph, posts
-from social_core.models import Media, Post, User
+from social_core.models import Post, User
 
 
 def user_public(session: Session, user: User, viewer: User | None) -> UserPublic:
@@ -21,21 +22,30 @@ def user_public(session: Session, user: User, viewer: User | None) -> UserPublic
     return public
 
 
-def posts_public(session: Session, rows: Sequence[Post], viewer: User | None) -> list[PostPublic]:
+def posts_public(
+    session: Session,
+    rows: Sequence[Post],
+    viewer: User | None,
+    *,
+    authors: Mapping[int, User] | None = None,
+    liked: AbstractSet[int] | None = None,
+) -> list[PostPublic]:
+    """Public posts for a page; `authors` (by id) and `liked` (post ids the viewer liked), when the caller
+    has already read them, save their queries."""
     ids = [post.id for post in rows]
     details = posts.post_details(session, ids)
-    liked = engagement.liked_by(session, viewer.id if viewer else None, ids)
-    author_ids = {post.author_id for post in rows}
-    authors = {user.id: user for user in session.scalars(select(User).where(User.id.in_(author_ids)))}
-    media_ids = [media_id for media_list, _ in details.values() for media_id in media_list]
-    media = {row.id: row for row in session.scalars(select(Media).where(Media.id.in_(media_ids)))}
+    if liked is None:
+        liked = engagement.liked_by(session, viewer.id if viewer else None, ids)
+    if authors is None:
+        author_ids = {post.author_id for post in rows}
+        authors = {user.id: user for user in session.scalars(select(User).where(User.id.in_(author_ids)))}
     return [
         PostPublic(
             id=post.id,
             author=UserSummary.model_validate(authors[post.author_id]),
             caption=post.caption,
             hashtags=details[post.id][1],
-            media=[media_attachment(media[media_id]) for media_id in details[post.id][0]],
+            media=[media_attachment(media) for media in details[post.id][0]],
             location=post.location,
             like_count=post.like_count,
             comment_count=post.comment_count,

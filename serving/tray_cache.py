@@ -82,7 +82,7 @@ class TrayCache:
         return f"{self.prefix}:{viewer_id}:version"
 
 
-def get_tray_cache(request: Request) -> TrayCache:
+async def get_tray_cache(request: Request) -> TrayCache:  # no I/O: no thread hop (see serving.deps)
     return TrayCache(request.app.state.redis, request.app.state.settings.story_tray_ttl_s)
 
 

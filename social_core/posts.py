@@ -76,14 +76,16 @@ def user_posts(session: Session, author: User, *, limit: int, cursor: str | None
     return page(posts, limit, lambda post: [post.id])
 
 
-def post_details(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[int], list[str]]]:
-    """Media ids (in order) and hashtags per post, in two queries for a whole page."""
-    details: dict[int, tuple[list[int], list[str]]] = {pid: ([], []) for pid in post_ids}
+def post_details(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[Media], list[str]]]:
+    """Media (in order) and hashtags per post, in two queries for a whole page."""
+    details: dict[int, tuple[list[Media], list[str]]] = {pid: ([], []) for pid in post_ids}
     if not post_ids:
         return details
-    media = select(PostMedia.post_id, PostMedia.media_id).where(PostMedia.post_id.in_(post_ids))
-    for post_id, media_id in session.execute(media.order_by(PostMedia.post_id, PostMedia.position)):
-        details[post_id][0].append(media_id)
+    media = select(PostMedia.post_id, Media).join(Media, Media.id == PostMedia.media_id)
+    for post_id, row in session.execute(
+        media.where(PostMedia.post_id.in_(post_ids)).order_by(PostMedia.post_id, PostMedia.position)
+    ):
+        details[post_id][0].append(row)
     for post_id, tag in session.execute(
         select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids))
     ):

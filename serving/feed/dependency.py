@@ -12,7 +12,7 @@ from serving.feed.service import PageServer
 from serving.request_id import current_request_id
 
 
-def get_page_server(request: Request, session: SessionDep) -> PageServer:
+async def get_page_server(request: Request, session: SessionDep) -> PageServer:  # no I/O: no thread hop
     state = request.app.state
     return PageServer(
         state.feed,

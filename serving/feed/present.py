@@ -7,21 +7,25 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from ranking.result import ServedBy, ServedItem
+from serving.feed.guard import VisiblePost
 from serving.presenters import posts_public
 from serving.schemas.feed import FeedItemPublic, ServedByPublic
-from social_core.models import Post, User
+from social_core.models import User
 from social_core.types import PostId
 
 
 def feed_items(
-    session: Session, viewer: User, items: Sequence[ServedItem], posts: Mapping[PostId, Post]
+    session: Session, viewer: User, items: Sequence[ServedItem], visible: Mapping[PostId, VisiblePost]
 ) -> list[FeedItemPublic]:
-    """One public item per served item whose post is in `posts` (the visible ones), in served order."""
-    kept = [item for item in items if item.post_id in posts]
-    public = posts_public(session, [posts[item.post_id] for item in kept], viewer)
+    """One public item per served item whose post is in `visible`, in served order."""
+    kept = [visible[item.post_id] for item in items if item.post_id in visible]
+    authors = {v.author.id: v.author for v in kept}
+    liked = {v.post.id for v in kept if v.liked}
+    public = posts_public(session, [v.post for v in kept], viewer, authors=authors, liked=liked)
+    served = [item for item in items if item.post_id in visible]
     return [
-        FeedItemPublic(**post.model_dump(), reason=item.reason, sources=list(item.sources))
-        for item, post in zip(kept, public, strict=True)
+        FeedItemPublic(**dict(post), reason=item.reason, sources=list(item.sources))  # fields, not re-dumped
+        for item, post in zip(served, public, strict=True)
     ]
 
 
