@@ -85,10 +85,19 @@ def test_signed_out_callers_get_401(feed_client: TestClient) -> None:
 
 
 def test_an_item_is_the_post_as_get_post_shows_it_plus_reason_and_sources(world: Api) -> None:
+    liked = world.post("b", "liked by the viewer")
+    assert world.as_("viewer").post(f"/v1/posts/{liked}/like").status_code == 200
+    drain_relay(world.client)
     page = get_page(world, "viewer", limit=30)
     item = next(i for i in page["items"] if i["caption"] == "a2")
     post = world.as_("viewer").get(f"/v1/posts/{item['id']}").json()
     assert {k: v for k, v in item.items() if k not in ("reason", "sources")} == post
+    assert item["liked_by_me"] is False and item["author"]["username"] == "a"
+    mine = next(i for i in page["items"] if i["caption"] == "liked by the viewer")
+    assert mine["liked_by_me"] is True and mine["author"]["username"] == "b"
+    assert {k: v for k, v in mine.items() if k not in ("reason", "sources")} == (
+        world.as_("viewer").get(f"/v1/posts/{liked}").json()
+    )
     assert item["sources"] == ["following"] and "@a" in item["reason"]
     assert {v["size"] for v in item["media"][0]["variants"]} >= {"thumbnail", "small"}
     assert all(v["url"].startswith("/media/") and v["width"] > 0 for v in item["media"][0]["variants"])
