@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy import BindParameter, Select, literal, select, union_all
 
 from social_core.models import Comment, Like, Save
 
 WEIGHTS = {"like": 1.0, "comment": 2.0, "save": 2.0}
 
 
-def engagements(since: datetime, until: datetime) -> Select[tuple[int, int, datetime, float]]:
-    """(user_id, post_id, created_at, weight) of every like, comment and save in [since, until]."""
+def engagements(
+    since: datetime | BindParameter[datetime], until: datetime | BindParameter[datetime]
+) -> Select[tuple[int, int, datetime, float]]:
+    """(user_id, post_id, created_at, weight) of every like, comment and save in [since, until] (times,
+    or bind parameters for a statement built once and run many times)."""
     like = select(Like.user_id, Like.post_id, Like.created_at, literal(WEIGHTS["like"]).label("weight")).where(
         Like.created_at >= since, Like.created_at <= until
     )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from candidates.index import PostIndex
@@ -46,6 +46,20 @@ class TwoTowerSource(Source):
         self.model, self.index, self.engine = model, index, engine
         self.config = config or TwoTowerSourceConfig()
         self.dense_features = dense_features or (lambda _user: None)
+        # Built once: constructing these SQLAlchemy statements cost about as much as running them.
+        rows = engagements(bindparam("since"), bindparam("until")).subquery()
+        self._history = (
+            select(rows.c.post_id)
+            .where(rows.c.user_id == bindparam("user_id"))
+            .order_by(rows.c.created_at.desc())
+            .limit(bindparam("limit"))
+        )
+        self._live_authors = select(Post.id, Post.author_id).where(
+            Post.id.in_(bindparam("post_ids", expanding=True)),
+            Post.deleted_at.is_(None),
+            Post.created_at <= bindparam("now"),
+        )
+        self._followees = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
 
     def fetch(self, query: CandidateQuery) -> list[Candidate]:
         now = query_now(query)
@@ -62,10 +76,10 @@ class TwoTowerSource(Source):
 
     def user_embedding(self, user_id: int, now: float) -> np.ndarray:
         config = self.model.config
-        rows = engagements(at(now - self.config.history_days * 86_400), at(now)).subquery()
-        statement = select(rows.c.post_id).where(rows.c.user_id == user_id).order_by(rows.c.created_at.desc())
+        since, until = at(now - self.config.history_days * 86_400), at(now)
+        window = {"user_id": user_id, "since": since, "until": until, "limit": config.history * 2}
         with self.engine.connect() as conn:
-            history = list(dict.fromkeys(int(p) for p in conn.scalars(statement.limit(config.history * 2)).all()))
+            history = list(dict.fromkeys(int(p) for p in conn.scalars(self._history, window).all()))
         dense = self.dense_features(user_id)
         dense_row = np.zeros((1, config.user_dense), np.float32) if dense is None else np.asarray(dense)[None, :]
         return embed_users(self.model, np.array([user_id]), pad_rows([history], config.history), dense_row)
@@ -73,12 +87,8 @@ class TwoTowerSource(Source):
     def _authors(self, post_ids: list[int], user_id: int, now: float) -> tuple[dict[int, int], set[int]]:
         """Live posts' authors (created by `now`), and the authors to leave out (own, followed)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(Post.id, Post.author_id).where(
-                    Post.id.in_(post_ids), Post.deleted_at.is_(None), Post.created_at <= at(now)
-                )
-            ).all()
+            rows = conn.execute(self._live_authors, {"post_ids": post_ids, "now": at(now)}).all()
             excluded = {user_id}
             if self.config.out_of_network:
-                excluded |= set(conn.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id)).all())
+                excluded |= set(conn.scalars(self._followees, {"user_id": user_id}).all())
         return {int(p): int(a) for p, a in rows}, excluded

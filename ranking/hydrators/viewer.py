@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 
 from ranking.types import RankingContext, ScoredCandidate
@@ -20,6 +20,24 @@ class ViewerGraphHydrator:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Built once, run with the request's values: constructing them per request cost as much as running them.
+        me: BindParameter[int] = bindparam("me")
+        authors: BindParameter[list[int]] = bindparam("authors", expanding=True)
+        self._blocks = select(Block.blocker_id, Block.blocked_id).where(
+            or_(
+                (Block.blocker_id == me) & Block.blocked_id.in_(authors),
+                (Block.blocked_id == me) & Block.blocker_id.in_(authors),
+            )
+        )
+        self._follows = select(Follow.followee_id).where(Follow.follower_id == me, Follow.followee_id.in_(authors))
+        self._hidden = select(Hide.post_id).where(
+            Hide.user_id == me, Hide.post_id.in_(bindparam("posts", expanding=True))
+        )
+        self._per_author = (
+            select(Hide.author_id, func.count())
+            .where(Hide.user_id == me, Hide.author_id.in_(authors))
+            .group_by(Hide.author_id)
+        )
 
     def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
         viewer = context.viewer
@@ -28,21 +46,9 @@ class ViewerGraphHydrator:
         posts = [c.post_id for c in candidates]
         if not authors and not posts:
             return
-        blocks = select(Block.blocker_id, Block.blocked_id).where(
-            or_(
-                (Block.blocker_id == me) & Block.blocked_id.in_(authors),
-                (Block.blocked_id == me) & Block.blocker_id.in_(authors),
-            )
-        )
-        follows = select(Follow.followee_id).where(Follow.follower_id == me, Follow.followee_id.in_(authors))
-        hidden = select(Hide.post_id).where(Hide.user_id == me, Hide.post_id.in_(posts))
-        per_author = (
-            select(Hide.author_id, func.count())
-            .where(Hide.user_id == me, Hide.author_id.in_(authors))
-            .group_by(Hide.author_id)
-        )
+        values = {"me": me, "authors": authors, "posts": posts}
         with self.engine.connect() as conn:
-            viewer.blocked |= {int(b if a == me else a) for a, b in conn.execute(blocks).all()}
-            viewer.followed |= {int(a) for a in conn.scalars(follows).all()}
-            viewer.hidden_posts |= {int(p) for p in conn.scalars(hidden).all()}
-            viewer.hides_by_author.update({int(a): int(n) for a, n in conn.execute(per_author).all()})
+            viewer.blocked |= {int(b if a == me else a) for a, b in conn.execute(self._blocks, values).all()}
+            viewer.followed |= {int(a) for a in conn.scalars(self._follows, values).all()}
+            viewer.hidden_posts |= {int(p) for p in conn.scalars(self._hidden, values).all()}
+            viewer.hides_by_author.update({int(a): int(n) for a, n in conn.execute(self._per_author, values).all()})
