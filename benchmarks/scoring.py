@@ -106,6 +106,12 @@ def timed(call: Call, batches: list[np.ndarray], repeats: int) -> tuple[float, f
     return statistics.median(samples), min(samples)
 
 
+def agreement(scores: dict[str, np.ndarray], stock: dict[str, np.ndarray]) -> tuple[bool, float]:
+    """(every head identical to stock, the largest absolute difference of any head)."""
+    same = all(np.array_equal(scores[h], stock[h]) for h in stock)
+    return same, max(float(np.abs(scores[h] - stock[h]).max()) for h in stock)
+
+
 def compare(
     label: str, ranker: LightGBMRanker, batches: list[np.ndarray], repeats: int, folder: Path, previous: bool = True
 ) -> list[dict[str, Any]]:
@@ -147,8 +153,7 @@ def compare(
         Console(stderr=True).print("compiled path unavailable (compiling failed, or scores differ): stock only")
     else:
         fast = serving.predict(candidates)
-        same = all(np.array_equal(fast[h], stock[h]) for h in stock)
-        diff = max(float(np.abs(fast[h] - stock[h]).max()) for h in stock)
+        same, diff = agreement(fast, stock)
         row(
             f"LightGBMRanker.predict, compiled, blocks of {BLOCK} trees",
             "all",
@@ -161,9 +166,7 @@ def compare(
         one_block = max(b.num_trees() for b in ranker.boosters.values())  # the previous version: no cache blocks
         unblocked = LightGBMRanker(ranker.boosters, ranker.feature_names, ranker.version)
         if unblocked.compile(folder / "one-block", block=one_block):
-            before = unblocked.predict(candidates)
-            same = all(np.array_equal(before[h], stock[h]) for h in stock)
-            diff = max(float(np.abs(before[h] - stock[h]).max()) for h in stock)
+            same, diff = agreement(unblocked.predict(candidates), stock)
             ms = timed(unblocked.predict, batches, repeats)
             row("compiled, one block (previous)", "all", ms, all_stock, same, diff)
     for head in ranker.boosters:

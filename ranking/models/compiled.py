@@ -39,7 +39,7 @@ class CompiledHeads:
         self._roots = {head: model._c_entry_func for head, model in self.models.items()}  # lleaves==1.3.0 (pinned)
 
     @classmethod
-    def build(cls, boosters: Mapping[str, lgb.Booster], folder: Path, block: int = BLOCK) -> CompiledHeads:
+    def build(cls, boosters: Mapping[str, lgb.Booster], folder: Path, block: int) -> CompiledHeads:
         """Compile every head into ``folder`` (reusing machine code already there), `block` trees per cache block."""
         folder.mkdir(parents=True, exist_ok=True)
         return cls({head: _compiled(booster, folder / head, block) for head, booster in boosters.items()})
@@ -78,7 +78,7 @@ def _write_aside(target: Path, write: Callable[[Path], object]) -> None:
 
 
 def compile_if_identical(
-    boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray, block: int = BLOCK
+    boosters: Mapping[str, lgb.Booster], folder: Path, probe: np.ndarray, block: int
 ) -> CompiledHeads | None:
     """Compiled heads that score ``probe`` exactly as LightGBM does, or None (logged) to keep the stock path."""
     try:

@@ -17,15 +17,14 @@ from social_core.types import PostId
 def feed_items(
     session: Session, viewer: User, items: Sequence[ServedItem], visible: Mapping[PostId, VisiblePost]
 ) -> list[FeedItemPublic]:
-    """One public item per served item whose post is in `visible`, in served order."""
-    served = [item for item in items if item.post_id in visible]
-    kept = [visible[item.post_id] for item in served]
+    """One public item per served item, in served order; `visible` holds each item's post (`guard`)."""
+    kept = [visible[item.post_id] for item in items]
     authors = {v.author.id: v.author for v in kept}
     liked = {v.post.id for v in kept if v.liked}
     public = posts_public(session, [v.post for v in kept], viewer, authors=authors, liked=liked)
     return [
         FeedItemPublic(**dict(post), reason=item.reason, sources=list(item.sources))  # fields, not re-dumped
-        for item, post in zip(served, public, strict=True)
+        for item, post in zip(items, public, strict=True)
     ]
 
 
