@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from social_core import outbox, text
 from social_core.clock import utcnow
 from social_core.errors import Forbidden, Invalid
+from social_core.id_list import in_ids
 from social_core.ids import next_id
 from social_core.models import Media, Post, PostHashtag, PostMedia, PostMention, User
 from social_core.pagination import Page, keyset, page
@@ -76,19 +77,25 @@ def user_posts(session: Session, author: User, *, limit: int, cursor: str | None
     return page(posts, limit, lambda post: [post.id])
 
 
+# Built once, run with each page's ids (see `id_list`): a page's statements were a visible part of its time.
+_MEDIA = (
+    select(PostMedia.post_id, Media)
+    .join(Media, Media.id == PostMedia.media_id)
+    .where(in_ids(PostMedia.post_id, "ids"))
+    .order_by(PostMedia.post_id, PostMedia.position)
+)
+_HASHTAGS = select(PostHashtag.post_id, PostHashtag.tag).where(in_ids(PostHashtag.post_id, "ids"))
+
+
 def post_details(session: Session, post_ids: Sequence[int]) -> dict[int, tuple[list[Media], list[str]]]:
     """Media (in order) and hashtags per post, in two queries for a whole page."""
     details: dict[int, tuple[list[Media], list[str]]] = {pid: ([], []) for pid in post_ids}
     if not post_ids:
         return details
-    media = select(PostMedia.post_id, Media).join(Media, Media.id == PostMedia.media_id)
-    for post_id, row in session.execute(
-        media.where(PostMedia.post_id.in_(post_ids)).order_by(PostMedia.post_id, PostMedia.position)
-    ):
+    ids = {"ids": list(post_ids)}
+    for post_id, row in session.execute(_MEDIA, ids):
         details[post_id][0].append(row)
-    for post_id, tag in session.execute(
-        select(PostHashtag.post_id, PostHashtag.tag).where(PostHashtag.post_id.in_(post_ids))
-    ):
+    for post_id, tag in session.execute(_HASHTAGS, ids):
         details[post_id][1].append(tag)
     return details
 

@@ -22,6 +22,7 @@ from candidates.two_tower.embed import embed_users
 from candidates.two_tower.inputs import pad_rows
 from candidates.two_tower.model import TwoTower
 from candidates.types import Candidate, CandidateQuery
+from social_core.id_list import in_ids
 from social_core.models import Follow, Post
 
 
@@ -55,7 +56,7 @@ class TwoTowerSource(Source):
             .limit(bindparam("limit"))
         )
         self._live_authors = select(Post.id, Post.author_id).where(
-            Post.id.in_(bindparam("post_ids", expanding=True)),
+            in_ids(Post.id, "post_ids"),
             Post.deleted_at.is_(None),
             Post.created_at <= bindparam("now"),
         )

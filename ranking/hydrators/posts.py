@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ranking.types import RankingContext, ScoredCandidate
+from social_core.id_list import in_ids
 from social_core.models import Post, User
 
 
@@ -20,10 +21,10 @@ class PostFactsHydrator:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._facts = (  # built once, run with each request's ids (see `ViewerGraphHydrator`)
+        self._facts = (  # built once, run with each request's ids (see `ViewerGraphHydrator`, `in_ids`)
             select(Post.id, Post.author_id, Post.deleted_at.is_not(None), User.is_private, User.username)
             .join(User, User.id == Post.author_id)
-            .where(Post.id.in_(bindparam("post_ids", expanding=True)))
+            .where(in_ids(Post.id, "post_ids"))
         )
 
     def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
