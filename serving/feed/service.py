@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ranking.result import PipelineResult, ServedBy, ServedItem
 from serving.feed.assembly import FeedStack
-from serving.feed.cache import RankedList
+from serving.feed.cache import ListHeader, RankedList, Window
 from serving.feed.chronological import REASON as CHRONOLOGICAL
 from serving.feed.chronological import chronological_page
 from serving.feed.cursor import ChronoCursor, RankedCursor, decode, encode
@@ -51,26 +51,25 @@ class PageServer:
             return self._chronological(viewer, limit, cursor, now)
         position = cursor.offset if cursor else 0
         try:
-            ranked, features_of = self._ranked_list(viewer, pipeline, cursor, now)
+            window, features_of = self._window(viewer, pipeline, cursor, position, limit, now)
         except RedisError as error:
             log.warning("redis unreachable while serving %s: %s", pipeline, error)
             if pipeline == "feed":
                 return self._chronological(viewer, limit, None, now)
             ranked, features_of = self._uncached(viewer, pipeline, position + limit, now)
-        start = max(position - ranked.base, 0)  # a forged offset before the list cannot read before it
-        entries = list(ranked.items[start : start + limit])
-        more = start + limit < len(ranked.items) if ranked.list_id else len(entries) == limit
-        next_cursor = encode(RankedCursor(pipeline, ranked.list_id, position + limit)) if more else None
-        return self._page(viewer, entries, ranked, position, next_cursor, now, features_of)
+            window = ranked.window(position, limit)
+        list_id = window.header.list_id
+        next_cursor = encode(RankedCursor(pipeline, list_id, position + limit)) if window.more else None
+        return self._page(viewer, window.items, window.header, position, next_cursor, now, features_of)
 
-    def _ranked_list(
-        self, viewer: User, pipeline: str, cursor: RankedCursor | None, now: datetime
-    ) -> tuple[RankedList, FeaturesOf | None]:
-        """The list to slice: the cursor's cached one, or a fresh ranking (cached). Redis errors propagate."""
+    def _window(
+        self, viewer: User, pipeline: str, cursor: RankedCursor | None, position: int, limit: int, now: datetime
+    ) -> tuple[Window, FeaturesOf | None]:
+        """The page from the cursor's cached list, or from a fresh ranking (cached). Redis errors propagate."""
         cache = self.stack.cache
         if cursor is not None and cursor.list_id:
-            cached = cache.get(pipeline, viewer.id)
-            hit = cached is not None and cached.list_id == cursor.list_id
+            cached = cache.window(pipeline, viewer.id, position, limit)
+            hit = cached is not None and cached.header.list_id == cursor.list_id
             if self.metrics is not None:
                 self.metrics.observe_cache(hit)
             if cached is not None and hit:
@@ -83,15 +82,14 @@ class PageServer:
         base = cursor.offset if cursor else 0
         ranked = RankedList.new(fresh.result.served_by, fresh.result.items, fresh.two_tower_version, base)
         cache.put(viewer.id, ranked)
-        return ranked, fresh.capture.features_of
+        return ranked.window(position, limit), fresh.capture.features_of
 
     def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, FeaturesOf]:
         """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
         self._observe(fresh.result)
-        return RankedList("", fresh.result.served_by, tuple(fresh.result.items), fresh.two_tower_version), (
-            fresh.capture.features_of
-        )
+        header = ListHeader("", fresh.result.served_by, fresh.two_tower_version)
+        return RankedList(header, tuple(fresh.result.items)), fresh.capture.features_of
 
     def _chronological(self, viewer: User, limit: int, cursor: ChronoCursor | None, now: datetime) -> FeedPage:
         posts, after = chronological_page(self.session, viewer.id, limit, cursor)
@@ -99,15 +97,15 @@ class PageServer:
         if self.metrics is not None:
             self.metrics.fallbacks.labels(fallback_kind(CHRONOLOGICAL)).inc()
         entries = [ServedItem(p.id, p.author_id, 0.0, "newest from accounts you follow", ("following",)) for p in posts]
-        ranked = RankedList("", served_by, tuple(entries))
         next_cursor = encode(after) if after is not None else None
-        return self._page(viewer, entries, ranked, cursor.offset if cursor else 0, next_cursor, now, None, seen=False)
+        header = ListHeader("", served_by)
+        return self._page(viewer, entries, header, cursor.offset if cursor else 0, next_cursor, now, None, seen=False)
 
     def _page(
         self,
         viewer: User,
         entries: list[ServedItem],
-        ranked: RankedList,
+        header: ListHeader,
         position: int,
         next_cursor: str | None,
         now: datetime,
@@ -116,7 +114,7 @@ class PageServer:
         seen: bool = True,
     ) -> FeedPage:
         visible = visible_posts(
-            self.session, viewer.id, [e.post_id for e in entries], out_of_network=ranked.served_by.pipeline == "explore"
+            self.session, viewer.id, [e.post_id for e in entries], out_of_network=header.served_by.pipeline == "explore"
         )
         shown = [e for e in entries if e.post_id in visible]
         if seen and shown:
@@ -127,7 +125,7 @@ class PageServer:
         served = page_impressions(
             viewer.id,
             shown,
-            ranked.served_by,
+            header.served_by,
             offset=position,
             request_id=self.request_id,
             at=now,
@@ -137,7 +135,7 @@ class PageServer:
         return FeedPage(
             items=feed_items(self.session, viewer, shown, visible),
             next_cursor=next_cursor,
-            served_by=served_by_public(ranked.served_by, ranked.two_tower_version),
+            served_by=served_by_public(header.served_by, header.two_tower_version),
         )
 
     def _observe(self, result: PipelineResult) -> None:

@@ -282,3 +282,24 @@ def test_the_cache_round_trips_expires_and_invalidates(cache_redis: Any) -> None
         assert cache.get("feed", 42) is None
     finally:
         cache_redis.delete(cache.key("feed", 42), cache.key("explore", 42))
+
+
+def test_a_cached_window_reads_one_page_of_the_list(cache_redis: Any) -> None:
+    cache = RankedListCache(cache_redis, CacheConfig(ttl_s=60, prefix=f"test-feedcache-{secrets.token_hex(6)}:"))
+    served_by = ServedBy("feed", "heuristic", "heuristic", ("following",), (), ())
+    items = [ServedItem(100 + i, 7, 1.0 - i / 10, f"reason {i}", ("following",)) for i in range(5)]
+    top, deeper = RankedList.new(served_by, items, None), RankedList.new(served_by, items, None, base=40)
+    try:
+        cache.put(42, top)
+        pages = [cache.window("feed", 42, position, 2) for position in (0, 2, 4)]
+        assert [[i.post_id for i in w.items] for w in pages if w] == [[100, 101], [102, 103], [104]]
+        assert [w.more for w in pages if w] == [True, True, False]
+        assert all(w is not None and w.header == top.header for w in pages)
+        cache.put(42, deeper)  # re-ranked where the user was: feed position 40 is its first item
+        window = cache.window("feed", 42, 43, 2)
+        assert window is not None and window.header == deeper.header
+        assert [i.post_id for i in window.items] == [103, 104] and not window.more
+        assert window == deeper.window(43, 2)  # the same page as the list in memory gives
+        assert cache.window("explore", 42, 0, 2) is None
+    finally:
+        cache_redis.delete(cache.key("feed", 42))
