@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranking.explain import Explainer, feature_phrase, source_phrase, top_head
+from ranking.explain import Explainer, feature_phrase, source_phrase, strongest_phrases, top_head
 from ranking.scorers.registry import build_scorer
 from ranking.types import ScoredCandidate
 from tests.ranking.conftest import COLUMNS, FakeModel, cand, context_for, feature_row
@@ -81,3 +81,21 @@ def test_phrases_by_feature_name() -> None:
     assert feature_phrase("user_likes_7d") is None  # the viewer's own habits explain no item
     assert source_phrase(["popular", "social_proof"]) == "popular with people you follow"
     assert source_phrase([]) is None
+
+
+def test_the_strongest_phrase_is_the_largest_positive_contribution_with_a_phrase() -> None:
+    names = ["user_likes_7d", "ua_follows", "post_likes_24h", "author_followers", "user_posts_7d"]
+    rng = np.random.default_rng(3)
+    values = np.round(rng.normal(size=(400, len(names))), 1)  # rounded: ties happen
+    values[:50] = -np.abs(values[:50])  # nothing positive: no phrase
+
+    def one_row(row: np.ndarray) -> str | None:  # the definition, feature by feature
+        for j in np.argsort(-row, kind="stable"):
+            if row[j] <= 0:
+                return None
+            if feature_phrase(names[j]) is not None:
+                return feature_phrase(names[j])
+        return None
+
+    assert strongest_phrases(values, names) == [one_row(row) for row in values]
+    assert strongest_phrases(values, ["user_likes_7d"] * len(names)) == [None] * len(values)
