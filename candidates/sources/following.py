@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from candidates.fanout import FanoutConfig, built_key, feed_key, posts_key
@@ -32,19 +32,31 @@ class FollowingSource(Source):
 
     def __init__(self, redis: Any, engine: Engine, config: FollowingConfig | None = None) -> None:
         self.redis, self.engine, self.config = redis, engine, config or FollowingConfig()
+        # Built once, run with each request's values (see `TwoTowerSource`).
+        self._celebrities = (
+            select(Follow.followee_id)
+            .join(User, User.id == Follow.followee_id)
+            .where(
+                Follow.follower_id == bindparam("user_id"),
+                User.followers_count >= self.config.fanout.celebrity_threshold,
+            )
+        )
+        self._latest = (
+            select(Post.id, Post.created_at)
+            .where(
+                Post.author_id == bindparam("author_id"), Post.deleted_at.is_(None), Post.created_at <= bindparam("now")
+            )
+            .order_by(Post.created_at.desc())
+            .limit(self.config.per_celebrity)
+        )
 
     def fetch(self, query: CandidateQuery) -> list[Candidate]:
         now = query_now(query)
         celebrities = self._followed_celebrities(query.user_id)
-        if not self.redis.exists(built_key(query.user_id)):
+        built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
+        if not built:  # never built (or expired with Redis' memory): from the database, then read again
             self.rebuild(query.user_id)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.zrevrangebyscore(feed_key(query.user_id), now, "-inf", start=0, num=query.limit, withscores=True)
-        for author in celebrities:
-            pipe.zrevrangebyscore(
-                posts_key(author), now, "-inf", start=0, num=self.config.per_celebrity, withscores=True
-            )
-        feed, *pulled = pipe.execute()
+            built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
         pulled = [rows or self._latest_posts(a, now) for a, rows in zip(celebrities, pulled, strict=True)]
         entries: list[tuple[int, float, int | None]] = [(int(m), s, None) for m, s in feed]
         entries += [(int(m), s, a) for a, rows in zip(celebrities, pulled, strict=True) for m, s in rows]
@@ -79,22 +91,22 @@ class FollowingSource(Source):
         pipe.execute()
         return len(rows)
 
+    def _read(self, user_id: int, celebrities: list[int], now: float, limit: int) -> list[Any]:
+        """[feed built?, the user's feed entries, each celebrity's newest posts], one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(built_key(user_id))
+        pipe.zrevrangebyscore(feed_key(user_id), now, "-inf", start=0, num=limit, withscores=True)
+        for author in celebrities:
+            pipe.zrevrangebyscore(
+                posts_key(author), now, "-inf", start=0, num=self.config.per_celebrity, withscores=True
+            )
+        return list(pipe.execute())
+
     def _latest_posts(self, author_id: int, now: float) -> list[tuple[bytes, float]]:
-        statement = (
-            select(Post.id, Post.created_at)
-            .where(Post.author_id == author_id, Post.deleted_at.is_(None), Post.created_at <= at(now))
-            .order_by(Post.created_at.desc())
-            .limit(self.config.per_celebrity)
-        )
         with self.engine.connect() as conn:
-            return [(str(p).encode(), created.timestamp()) for p, created in conn.execute(statement).all()]
+            rows = conn.execute(self._latest, {"author_id": author_id, "now": at(now)}).all()
+        return [(str(p).encode(), created.timestamp()) for p, created in rows]
 
     def _followed_celebrities(self, user_id: int) -> list[int]:
-        threshold = self.config.fanout.celebrity_threshold
-        statement = (
-            select(Follow.followee_id)
-            .join(User, User.id == Follow.followee_id)
-            .where(Follow.follower_id == user_id, User.followers_count >= threshold)
-        )
         with self.engine.connect() as conn:
-            return [int(a) for a in conn.scalars(statement).all()]
+            return [int(a) for a in conn.scalars(self._celebrities, {"user_id": user_id}).all()]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source, query_now
 from candidates.sources.engagement import at, engagements
 from candidates.types import Candidate, CandidateQuery
+from social_core.id_list import in_ids
 from social_core.models import Post
 
 
@@ -25,43 +26,46 @@ class FreshSource(Source):
 
     def __init__(self, engine: Engine, config: FreshConfig | None = None) -> None:
         self.engine, self.config = engine, config or FreshConfig()
-
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
-        now = query_now(query)
-        affinity = self._top_authors(query.user_id, now)
-        if not affinity:
-            return []
-        statement = (
-            select(Post.id, Post.author_id, Post.created_at)
-            .where(
-                Post.author_id.in_(list(affinity)),
-                Post.created_at >= at(now - self.config.max_age_hours * 3600),
-                Post.created_at <= at(now),
-                Post.deleted_at.is_(None),
-            )
-            .order_by(Post.created_at.desc())
-            .limit(query.limit + len(query.exclude_post_ids))
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(statement).all()
-        out = [
-            Candidate(int(p), int(a), {self.name: affinity[int(a)]})
-            for p, a, _ in rows
-            if p not in query.exclude_post_ids
-        ]
-        return out[: query.limit]
-
-    def _top_authors(self, user_id: int, now: float) -> dict[int, float]:
-        """Author id → summed engagement weight of the user on the author's posts."""
-        rows = engagements(at(now - self.config.affinity_days * 86_400), at(now)).subquery()
+        # Built once, run with each request's values (see `TwoTowerSource`).
+        user: BindParameter[int] = bindparam("user_id")
+        rows = engagements(bindparam("since"), bindparam("until")).subquery()
         weight = func.sum(rows.c.weight).label("weight")
-        statement = (
+        self._top_authors = (
             select(Post.author_id, weight)
             .join(Post, Post.id == rows.c.post_id)
-            .where(rows.c.user_id == user_id, Post.author_id != user_id)
+            .where(rows.c.user_id == user, Post.author_id != user)
             .group_by(Post.author_id)
             .order_by(weight.desc(), Post.author_id)
             .limit(self.config.authors)
         )
+        self._newest = (
+            select(Post.id, Post.author_id)
+            .where(
+                in_ids(Post.author_id, "authors"),
+                Post.created_at >= bindparam("newer_than"),
+                Post.created_at <= bindparam("until"),
+                Post.deleted_at.is_(None),
+            )
+            .order_by(Post.created_at.desc())
+            .limit(bindparam("limit"))
+        )
+
+    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+        now = query_now(query)
+        values = {
+            "user_id": query.user_id,
+            "since": at(now - self.config.affinity_days * 86_400),
+            "newer_than": at(now - self.config.max_age_hours * 3600),
+            "until": at(now),
+            "limit": query.limit + len(query.exclude_post_ids),
+        }
         with self.engine.connect() as conn:
-            return {int(a): float(w) for a, w in conn.execute(statement).all()}
+            # Author id -> summed engagement weight of the user on the author's posts.
+            affinity = {int(a): float(w) for a, w in conn.execute(self._top_authors, values).all()}
+            if not affinity:
+                return []
+            rows = conn.execute(self._newest, values | {"authors": list(affinity)}).all()
+        out = [
+            Candidate(int(p), int(a), {self.name: affinity[int(a)]}) for p, a in rows if p not in query.exclude_post_ids
+        ]
+        return out[: query.limit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source, query_now
@@ -23,25 +23,33 @@ class SocialProofSource(Source):
 
     def __init__(self, engine: Engine, config: SocialProofConfig | None = None) -> None:
         self.engine, self.config = engine, config or SocialProofConfig()
-
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
-        now = query_now(query)
+        # Built once, run with each request's values (see `TwoTowerSource`).
+        user: BindParameter[int] = bindparam("user_id")
         likers = func.count().label("likers")
-        statement = (
+        self._liked = (
             select(Like.post_id, Post.author_id, likers)
-            .join(Follow, (Follow.followee_id == Like.user_id) & (Follow.follower_id == query.user_id))
+            .join(Follow, (Follow.followee_id == Like.user_id) & (Follow.follower_id == user))
             .join(Post, Post.id == Like.post_id)
             .where(
-                Like.created_at >= at(now - self.config.window_hours * 3600),
-                Like.created_at <= at(now),
-                Post.author_id != query.user_id,
+                Like.created_at >= bindparam("since"),
+                Like.created_at <= bindparam("until"),
+                Post.author_id != user,
                 Post.deleted_at.is_(None),
             )
             .group_by(Like.post_id, Post.author_id)
             .order_by(likers.desc(), func.max(Like.created_at).desc())
-            .limit(query.limit + len(query.exclude_post_ids))
+            .limit(bindparam("limit"))
         )
+
+    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+        now = query_now(query)
+        values = {
+            "user_id": query.user_id,
+            "since": at(now - self.config.window_hours * 3600),
+            "until": at(now),
+            "limit": query.limit + len(query.exclude_post_ids),
+        }
         with self.engine.connect() as conn:
-            rows = conn.execute(statement).all()
+            rows = conn.execute(self._liked, values).all()
         out = [Candidate(int(p), int(a), {self.name: float(n)}) for p, a, n in rows if p not in query.exclude_post_ids]
         return out[: query.limit]
