@@ -54,7 +54,7 @@ class FollowingSource(Source):
         now = query_now(query)
         celebrities = self._followed_celebrities(query.user_id)
         built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
-        if not built:  # never built (or expired with Redis' memory): from the database, then read again
+        if not built:  # not built yet: from the database, then read again
             self.rebuild(query.user_id)
             built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
         pulled = [rows or self._latest_posts(a, now) for a, rows in zip(celebrities, pulled, strict=True)]

@@ -27,7 +27,9 @@ PIPELINES = ("feed", "explore")
 @dataclass(frozen=True)
 class CacheConfig:
     ttl_s: int = 600  # 0: nothing is cached, every page ranks again
-    prefix: str = "feedcache:"
+    # Not "feedcache:", the one-JSON-string format's prefix: a list read of a string key fails (WRONGTYPE),
+    # so lists cached by an older server are left to expire instead of being read.
+    prefix: str = "feedlist:"
 
 
 @dataclass(frozen=True)
