@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, SQLColumnExpression, String, TypeDecorator, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -60,6 +61,11 @@ def in_ids(column: SQLColumnExpression[Any], name: str) -> InIds:
 
 
 @compiles(InIds)
+def _unsupported(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    raise CompileError(f"in_ids supports SQLite and PostgreSQL, not {compiler.dialect.name}")
+
+
+@compiles(InIds, "postgresql")
 def _any(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
 

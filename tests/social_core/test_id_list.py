@@ -7,7 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Session
 
 from social_core import posts
@@ -39,3 +41,8 @@ def test_a_list_that_is_not_ids_fails_before_the_database(engine: Engine) -> Non
         conn.execute(BY_ID, {"ids": ["seven"]})
     with engine.connect() as conn, pytest.raises(Exception, match=r"NULL"):
         conn.execute(BY_ID, {"ids": None})
+
+
+def test_other_databases_are_refused_when_compiling() -> None:
+    with pytest.raises(CompileError, match="SQLite and PostgreSQL"):
+        BY_ID.compile(dialect=mysql.dialect())
