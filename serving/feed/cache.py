@@ -97,17 +97,18 @@ class RankedListCache:
         """The cached list's items at feed positions [position, position + limit); None when there is no list.
 
         One round trip, reading as if the list started at the top of the feed; a list re-ranked deeper
-        (`base` > 0) takes a second read, and counts as gone if another list replaced it in between."""
+        (`base` > 0) whose page starts elsewhere takes a second read, and counts as gone if another list
+        replaced it in between."""
         key = self.key(pipeline, user_id)
         raw, rows, length = self._read(key, position, limit)
         if raw is None:
             return None
         header = ListHeader.loads(raw)
-        if header.base:
-            again, rows, length = self._read(key, _start(header, position), limit)
+        start = _start(header, position)
+        if start != position:
+            again, rows, length = self._read(key, start, limit)
             if again != raw:
                 return None
-        start = _start(header, position)
         return Window(header, [_item(row) for row in rows], start + limit < length - 1)
 
     def get(self, pipeline: str, user_id: UserId) -> RankedList | None:
@@ -120,10 +121,9 @@ class RankedListCache:
         if self.config.ttl_s <= 0:
             return
         key = self.key(ranked.header.served_by.pipeline, user_id)
-        rows = [json.dumps([i.post_id, i.author_id, i.score, i.reason, list(i.sources)]) for i in ranked.items]
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(key)
-        pipe.rpush(key, ranked.header.dumps(), *rows)
+        pipe.rpush(key, ranked.header.dumps(), *(_row(item) for item in ranked.items))
         pipe.expire(key, self.config.ttl_s)
         pipe.execute()
 
@@ -149,6 +149,10 @@ class RankedListCache:
 
 def _start(header: ListHeader, position: int) -> int:
     return max(position - header.base, 0)  # a forged offset before the list cannot read before it
+
+
+def _row(item: ServedItem) -> str:
+    return json.dumps([item.post_id, item.author_id, item.score, item.reason, list(item.sources)])
 
 
 def _item(raw: str | bytes) -> ServedItem:
