@@ -3,7 +3,7 @@ training-set row of the same impression (same user, post, author and timestamp).
 
 Offline side: `features.training_set.join_features`, i.e. exactly the training row (point in time,
 1 ms before the impression). Online side, per sampled impression:
-- **logged**: when the impression's payload carries `features` ({name: value} as served), those
+- **logged**: when the impression's payload carries `features` (as served: `features.logged_row`), those
   values: exact, whatever happened to the online store since;
 - **recomputed** otherwise (impressions written today carry request id, position, policy, model
   version, source and dwell, not the features): the `Hydrator` (what serving reads) on the online
@@ -15,7 +15,7 @@ Offline side: `features.training_set.join_features`, i.e. exactly the training r
   that impression **not comparable**: left out of its mismatch rate (see `compared`), never guessed.
   So with the relay running, the views an impression itself updates (post counters, the viewer's
   and the author's rows) are comparable only for logged impressions; logging the served features
-  in the impression payload (`{"features": {name: value}}`) makes every impression comparable.
+  in the impression payload (`{"features": ...}`) makes every impression comparable.
 A stream push the batch does not reproduce, a materialization that did not run, or a feature
 computed two ways shows up as a mismatch rate above `threshold`.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ from feast.protos.feast.types.Value_pb2 import Value
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
+from features import logged_row
 from features.batch.events import load_events
 from features.hydrate import ODFV_INPUTS, Hydrator, HydratorConfig
 from features.schema import REQUEST_VIEW, SERVICES, VIEWS, service_columns
@@ -54,7 +56,7 @@ class SkewConfig:
 @dataclass
 class SkewReport:
     rows: int  # impressions sampled
-    logged: int  # of which carried their served features
+    logged: int  # of which carried their served features (logged under this service's columns)
     mismatch: dict[str, float]  # feature → share of its compared impressions where online ≠ offline
     compared: dict[str, int]  # feature → impressions whose online value is known (logged or provably unchanged)
     threshold: float
@@ -84,7 +86,8 @@ def sample_impressions(engine: Engine, config: SkewConfig) -> pd.DataFrame:
     return keys.reset_index(drop=True)
 
 
-def _logged_features(engine: Engine, ids: list[int]) -> list[dict[str, float] | None]:
+def _logged_features(engine: Engine, ids: list[int]) -> list[Any]:
+    """Each impression's `payload["features"]` as logged (`features.logged_row`), None when absent."""
     if not ids:
         return []
     query = text("SELECT id, payload FROM events WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
@@ -150,16 +153,18 @@ def check_skew(store: FeatureStore, engine: Engine, config: SkewConfig = SkewCon
     offline = join_features(store, keys[KEYS], training)[columns].to_numpy(np.float64)
     request_ts = (keys["impression_ts"].to_numpy() - training.lookback_ms) / 1000.0
     online, known = _served(store, keys, request_ts, config)
+    logged_rows = 0
     for i, logged in enumerate(keys["logged"]):
-        if logged is not None:
-            online[i] = [float(logged.get(c, np.nan)) for c in columns]
-            known[i] = [c in logged for c in columns]
+        if (served := logged_row.decode(logged, columns)) is not None:
+            online[i] = [served.get(c, np.nan) for c in columns]
+            known[i] = [c in served for c in columns]
+            logged_rows += 1
     differs = ~np.isclose(online, offline, rtol=config.rtol, atol=config.atol) & known
     counts = known.sum(axis=0)
     rates = np.where(counts > 0, differs.sum(axis=0) / np.maximum(counts, 1), 0.0)
     return SkewReport(
         len(keys),
-        int(keys["logged"].notna().sum()),
+        logged_rows,
         dict(zip(columns, rates.tolist(), strict=True)),
         dict(zip(columns, counts.astype(int).tolist(), strict=True)),
         config.threshold,

@@ -1,8 +1,9 @@
 """A served page → `impression` events through the app's `ImpressionLogger` (batched, off the request path).
 
 Positions count from the top of the feed (a later page's offset included). Items ranked in this very
-request also carry the feature row they were scored with (`payload["features"]`); items served from a
-cached list were scored minutes earlier, so theirs are left out and `features.skew` recomputes them.
+request also carry the feature row they were scored with (`payload["features"]`, encoded by
+`features.logged_row`); items served from a cached list were scored minutes earlier, so theirs are
+left out and `features.skew` recomputes them.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from ranking.result import ServedBy, ServedItem
 from serving.impressions import Impression, ImpressionLogger
 from social_core.types import PostId, UserId
 
-FeaturesOf = Callable[[PostId], Mapping[str, float | None] | None]
+FeaturesOf = Callable[[PostId], Mapping[str, str] | None]
 
 
 @dataclass(frozen=True)
 class ServedImpression(Impression):
-    features: Mapping[str, float | None] | None = None
+    features: Mapping[str, str] | None = None  # `features.logged_row`'s form
 
     def payload(self) -> dict[str, Any]:
         payload = super().payload()

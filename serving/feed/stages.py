@@ -10,11 +10,11 @@ Both hold state of one request, so they are added to a per-request copy of the a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from features import logged_row
 from ranking.types import RankingContext, ScoredCandidate
 from serving.preference_boost import apply_preferences
 from social_core.preferences import RankingPreferences
@@ -38,15 +38,13 @@ class FeatureCapture:
 
     def __init__(self) -> None:
         self.columns: tuple[str, ...] = ()
-        self.rows: dict[PostId, np.ndarray] = {}  # references only: rows become dicts for logged items alone
+        self.rows: dict[PostId, np.ndarray] = {}  # references only: encoded for logged items alone
 
     def __call__(self, context: RankingContext, served: Sequence[ScoredCandidate]) -> None:
         self.columns = context.feature_columns
         self.rows = {c.post_id: c.features for c in served if c.features is not None}
 
-    def features_of(self, post_id: PostId) -> dict[str, float | None] | None:
-        """{column: value} as served (None for a non-finite value: JSON has no NaN), None if not captured."""
+    def features_of(self, post_id: PostId) -> dict[str, str] | None:
+        """The row as served, in the impression's logged form (`features.logged_row`); None if not captured."""
         row = self.rows.get(post_id)
-        if row is None:
-            return None
-        return {c: (float(v) if math.isfinite(v) else None) for c, v in zip(self.columns, row.tolist(), strict=True)}
+        return logged_row.encode(self.columns, row) if row is not None else None

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from feast import FeatureStore
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from features.logged_row import encode
 from features.schema import service_columns
 from features.skew import SkewConfig, check_skew
 from features.stream.push import push_events
@@ -90,10 +92,17 @@ def test_logged_features_are_compared_as_served(store: FeatureStore, built_world
     keys = _served_keys(engine)[:10]
     honest = check_skew(store, engine, SkewConfig(sample=N))  # the training rows of the world's own impressions
     assert honest.ok
-    served = dict.fromkeys(service_columns("ranker_v1"), 0.0)
-    served["post_age_hours"] = -1.0  # a value the training row can never have
-    _emit(engine, "impression", keys, as_of + timedelta(seconds=10), payload={"features": served})
+    columns = tuple(service_columns("ranker_v1"))
+    served = np.zeros(len(columns))
+    served[columns.index("post_age_hours")] = -1.0  # a value the training row can never have
+    _emit(engine, "impression", keys, as_of + timedelta(seconds=10), payload={"features": encode(columns, served)})
     report = check_skew(store, engine, SkewConfig(sample=10))
-    engine.dispose()
     assert report.logged == 10 and report.compared["post_likes_total"] == 10  # logged: comparable whatever the store
     assert report.mismatch["post_age_hours"] == 1.0 and "post_age_hours" in report.failing
+    # Logged under another column list (a changed service): not decoded, so recomputed like an unlogged one.
+    _emit(
+        engine, "impression", keys, as_of + timedelta(seconds=20), payload={"features": encode(columns[1:], served[1:])}
+    )
+    other = check_skew(store, engine, SkewConfig(sample=10))
+    engine.dispose()
+    assert other.logged == 0 and other.mismatch["post_age_hours"] == 0.0

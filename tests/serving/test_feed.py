@@ -3,6 +3,7 @@ impressions with positions, and the user's own tuning, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from features import logged_row
 from features.schema import service_columns
 from ranking.result import ServedBy, ServedItem
 from serving.app import create_app
@@ -213,7 +215,8 @@ def test_impressions_are_logged_with_positions_request_id_and_served_features(
     assert all(e.payload["pipeline"] == "feed" and e.payload["model_version"] == "heuristic" for e in events)
     assert {e.payload["source"] for e in events} == {"following"}
     assert all(isinstance(e.payload["score"], float) for e in events)
-    assert set(events[0].payload["features"]) == set(service_columns("ranker_v1"))  # ranked in this request
+    served = logged_row.decode(events[0].payload["features"], service_columns("ranker_v1"))  # ranked in this request
+    assert served is not None and all(math.isfinite(v) for v in served.values())
     assert "features" not in events[4].payload  # served from the cached list
 
 

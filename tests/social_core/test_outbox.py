@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from social_core import engagement, graph, outbox, posts
@@ -107,3 +108,29 @@ def test_consumer_reads_in_order_and_marks_idempotently(session: Session, make_u
     assert outbox.mark_processed(session, [batch[0].id, batch[1].id]) == 2
     assert outbox.mark_processed(session, [batch[0].id, batch[1].id]) == 0  # already done
     assert [e.id for e in outbox.fetch_unprocessed(session)] == [batch[2].id, batch[3].id]
+
+
+def test_emit_many_writes_rows_the_orm_reads_back_as_written(session: Session) -> None:
+    at = datetime(2026, 11, 30, 12, 30, 45, 123456, tzinfo=UTC)
+    written = outbox.emit_many(
+        session,
+        "impression",
+        [
+            {"actor_id": 1, "post_id": 10, "target_id": 2, "payload": {"position": 0, "score": 0.1}, "created_at": at},
+            {"actor_id": 1, "post_id": None, "target_id": None, "payload": '{"position": 1}', "created_at": at},
+        ],
+    )
+    session.commit()
+    events = list(session.scalars(select(Event).order_by(Event.id)))
+    assert written == 2
+    assert [(e.type, e.actor_id, e.post_id, e.target_id, e.payload) for e in events] == [
+        ("impression", 1, 10, 2, {"position": 0, "score": 0.1}),
+        ("impression", 1, None, None, {"position": 1}),  # a str payload is taken as encoded JSON
+    ]
+    assert [e.created_at for e in events] == [at, at] and all(e.processed_at is None for e in events)
+    outbox.emit(session, "through_the_orm", actor_id=1, now=at)
+    session.commit()
+    stored = session.execute(text("SELECT created_at FROM events ORDER BY id")).scalars().all()
+    assert len(stored) == 3 and len(set(stored)) == 1  # raw, as the ORM stores the same time
+    assert [e.id for e in outbox.fetch_unprocessed(session, types=["impression"])] == [e.id for e in events]
+    assert outbox.emit_many(session, "impression", []) == 0
