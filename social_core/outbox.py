@@ -51,7 +51,8 @@ def emit_many(session: Session, type: str, events: Sequence[Mapping[str, Any]]) 
     if not events:
         return 0
     connection = session.connection()
-    sql, created_at = _insert_many(connection.dialect)
+    sql, convert = _insert_many(connection.dialect)
+    created_at = {at: convert(at) for at in {event["created_at"] for event in events}}  # a page's share one
     rows = [
         (
             type,
@@ -59,7 +60,7 @@ def emit_many(session: Session, type: str, events: Sequence[Mapping[str, Any]]) 
             event["post_id"],
             event["target_id"],
             payload if isinstance(payload := event["payload"], str) else json.dumps(payload),
-            created_at(event["created_at"]),
+            created_at[event["created_at"]],
         )
         for event in events
     ]
