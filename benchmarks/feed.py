@@ -2,8 +2,8 @@
 
     python benchmarks/feed.py [--quick] [--json OUT] [--redis-url URL] [--profile]
 
-World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts; --quick: 1,000 users,
-~21,000 posts), simulated sessions, features built and materialized into the Redis online store,
+World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts; --quick: 500 users x 40 days,
+~6,000 posts), simulated sessions, features built and materialized into the Redis online store,
 two-tower and LightGBM ranker trained (`pixelrank train all`), all in a temporary PIXELRANK_HOME
 with a SQLite file database. Redis: --redis-url (default redis://127.0.0.1:6379/5), a database that
 must be empty at the start: the run owns it, and empties it (FLUSHDB of that database only) at the end.
@@ -56,7 +56,7 @@ READERS = ("fast", "stock")
 
 def plan(quick: bool) -> dict[str, Any]:
     if quick:
-        return {"levels": {1: 30, 4: 60, 8: 80}, "cached": 8, "explore": 60, "explore_concurrency": 4, "warm": 16}
+        return {"levels": {1: 12, 4: 24}, "cached": 8, "explore": 12, "explore_concurrency": 4, "warm": 6}
     levels = {1: 100, 2: 100, 4: 150, 8: 200, 16: 300}
     return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32}
 
@@ -129,7 +129,7 @@ def _hits(delta: Scrape) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1,000 users / ~21,000 posts, fewer requests")
+    parser.add_argument("--quick", action="store_true", help="500 users / ~6,000 posts, fewer requests: under a minute")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/5", help="an EMPTY Redis database, emptied after"
@@ -169,13 +169,14 @@ def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]
         "load_average": {},
         "readers": {},
     }
-    for i, reader in enumerate(READERS):
-        tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
-        results["load_average"][f"before {reader}"] = os.getloadavg()
-        console.print(f"serving with PIXELRANK_FEATURE_READER={reader}")
-        with served(world.env, reader, tmp) as url:
-            results["readers"][reader] = asyncio.run(measure(url, tokens, spec))
-        results["load_average"][f"after {reader}"] = os.getloadavg()
+    console.print(f"starting a server per path ({', '.join(READERS)})")
+    with served(world.env, READERS, tmp) as urls:
+        for i, reader in enumerate(READERS):
+            tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
+            results["load_average"][f"before {reader}"] = os.getloadavg()
+            console.print(f"measuring PIXELRANK_FEATURE_READER={reader}")
+            results["readers"][reader] = asyncio.run(measure(urls[reader], tokens, spec))
+            results["load_average"][f"after {reader}"] = os.getloadavg()
     if args.profile:
         from benchmarks.feed_profile import profile_uncached
 

@@ -1,9 +1,10 @@
 """The world benchmarks/feed.py serves: seeded, simulated, features built and materialized, models trained.
 
 Built through the `pixelrank` CLI itself (simulate, features build/apply/materialize, train all; the seed
-is `pixelrank seed`'s own `seed_world`, called in process to end the world today),
-each command a subprocess with the benchmark's environment: a temporary PIXELRANK_HOME, the SQLite
-file database under it, and the Redis database the benchmark owns (online store, feed sets, caches).
+is `pixelrank seed`'s own `seed_world`, called to end the world today), in this process (Typer's
+`CliRunner`: a fresh process per command spent most of a quick build importing the stack again),
+each command with the benchmark's environment: a temporary PIXELRANK_HOME, the SQLite file database
+under it, and the Redis database the benchmark owns (online store, feed sets, caches).
 
 Then, in process, the load users: a seeded random sample of users who follow someone, each given
 one known password (hashed with cheap argon2 parameters, so that logging thousands of them in through
@@ -14,10 +15,10 @@ otherwise rebuild the set from the database inside the measured request.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
-import sys
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +30,10 @@ from argon2 import PasswordHasher
 from rich.console import Console
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from candidates.sources.following import FollowingSource
+from serving import cli
 from social_core import accounts
 from social_core.db import make_engine
 from social_core.migrate import upgrade
@@ -39,7 +42,6 @@ from training.simulation.seeding import seed_world
 from training.simulation.world import WorldConfig
 
 PASSWORD = "feed-benchmark-password"
-PIXELRANK = str(Path(sys.executable).with_name("pixelrank"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class WorldSize:
     epochs: int  # two-tower epochs (`train all --epochs`); the LightGBM heads stop early by themselves
 
 
-QUICK = WorldSize(users=1_000, days=70, sessions=3_000, epochs=1)
+QUICK = WorldSize(users=500, days=40, sessions=1_500, epochs=1)
 FULL = WorldSize(users=10_000, days=70, sessions=20_000, epochs=2)
 
 
@@ -90,10 +92,11 @@ def build_world(home: Path, redis_url: str, size: WorldSize, console: Console) -
     }
     for name, args in steps.items():
         started = time.perf_counter()
-        with console.status(f"pixelrank {' '.join(args)}"):
-            done = subprocess.run([PIXELRANK, *args], env=env, cwd=home, capture_output=True, text=True, timeout=3_600)
-        if done.returncode != 0:
-            raise RuntimeError(f"pixelrank {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        with console.status(f"pixelrank {' '.join(args)}"), contextlib.chdir(home):  # MLflow's artifacts: ./
+            done = CliRunner().invoke(cli.app, args, env=env)
+        if done.exit_code != 0:
+            detail = "".join(traceback.format_exception(done.exc_info[1])) if done.exc_info else ""
+            raise RuntimeError(f"pixelrank {' '.join(args)} failed:\n{done.output[-3000:]}\n{detail[-3000:]}")
         seconds[name] = time.perf_counter() - started
         console.print(f"  {name}: {seconds[name]:.0f} s")
     engine = make_engine(f"sqlite:///{home / 'pixelrank.db'}")
