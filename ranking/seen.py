@@ -34,7 +34,7 @@ class SeenStore:
         if not members:
             return
         key = self.key(user_id)
-        pipe = self.redis.pipeline(transaction=True)
+        pipe = self.redis.pipeline(transaction=False)  # one round trip; each command is idempotent
         pipe.zadd(key, members)
         pipe.zremrangebyrank(key, 0, -self.config.keep - 1)
         pipe.expire(key, self.config.ttl_s)

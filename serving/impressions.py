@@ -3,17 +3,16 @@
 Impressions are tomorrow's training data (`features.training_set.label_impressions` reads actor_id =
 viewer, post_id, target_id = author, and the event time), but no request should wait on writing
 them. A request hands its items to a bounded queue and returns; one background thread writes them
-through the outbox, one transaction per batch, every `batch_size` items or `flush_ms` milliseconds,
-whichever comes first. A full queue drops (and counts) instead of blocking the request; stopping
-writes whatever is still queued. The event time is the time the item was served, not the flush time.
+through the outbox, one transaction per `batch_size` items, once that many are waiting or `flush_ms`
+milliseconds have passed, whichever comes first. A full queue drops (and counts) instead of blocking
+the request; stopping writes whatever is still queued. The event time is the time the item was
+served, not the flush time.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,6 +83,11 @@ class ImpressionLogConfig:
 
 
 class ImpressionLogger:
+    """Pages of impressions wait in a list; the writer wakes when `batch_size` are waiting, when `flush_ms`
+    has passed, or at stop, and takes them all. A request hands over its page in one step: a queue item
+    per impression woke the writer for each, and the two threads took turns at the interpreter inside
+    every request."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -97,22 +101,23 @@ class ImpressionLogger:
         self.dropped = 0  # queue full, or logged after stop
         self.written = 0
         self.failed = 0  # lost to a failed write (logged)
-        self._queue: queue.Queue[Impression] = queue.Queue(maxsize=self.config.max_queue)
+        self._waiting: list[list[Impression]] = []  # pages, oldest first
+        self._count = 0  # impressions in `_waiting`, at most `max_queue`
+        self._ready = threading.Event()  # a batch is full, or stopping
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="impression-log", daemon=True)
 
     def log(self, impressions: Sequence[Impression]) -> int:
         """Queue impressions without ever blocking; returns how many were accepted (the rest are dropped)."""
-        accepted = 0
         with self._lock:  # stop() takes it too: nothing slips in after the final drain
-            if not self._stopping.is_set():
-                for impression in impressions:
-                    try:
-                        self._queue.put_nowait(impression)
-                    except queue.Full:
-                        break
-                    accepted += 1
+            room = 0 if self._stopping.is_set() else self.config.max_queue - self._count
+            accepted = max(0, min(len(impressions), room))
+            if accepted:
+                self._waiting.append(list(impressions[:accepted]))
+                self._count += accepted
+                if self._count >= self.config.batch_size:
+                    self._ready.set()
             lost = len(impressions) - accepted
             self.dropped += lost
         if lost and self.on_drop is not None:
@@ -127,6 +132,7 @@ class ImpressionLogger:
         """Stop taking impressions, write everything queued, and wait for the writer to finish."""
         with self._lock:
             self._stopping.set()
+            self._ready.set()
         if self._thread.is_alive():
             self._thread.join(self.config.stop_timeout_s)
         else:  # never started: write what is queued from here
@@ -134,39 +140,19 @@ class ImpressionLogger:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            batch = self._next_batch()
-            if batch:
-                self._write(batch)
+            self._ready.wait(self.config.flush_ms / 1000)
+            self._drain()
         self._drain()
 
-    def _next_batch(self) -> list[Impression]:
-        """Wait for a first impression, then collect until the batch is full or `flush_ms` has passed."""
-        try:
-            batch = [self._queue.get(timeout=0.1)]
-        except queue.Empty:
-            return []
-        deadline = time.monotonic() + self.config.flush_ms / 1000
-        while len(batch) < self.config.batch_size and not self._stopping.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                batch.append(self._queue.get(timeout=min(remaining, 0.1)))
-            except queue.Empty:
-                continue
-        return batch
-
     def _drain(self) -> None:
-        while True:
-            batch: list[Impression] = []
-            while len(batch) < self.config.batch_size:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            if not batch:
-                return
-            self._write(batch)
+        """Write everything waiting, `batch_size` impressions per transaction."""
+        with self._lock:
+            pages, self._waiting, self._count = self._waiting, [], 0
+            if not self._stopping.is_set():
+                self._ready.clear()
+        queued = [impression for page in pages for impression in page]
+        for start in range(0, len(queued), self.config.batch_size):
+            self._write(queued[start : start + self.config.batch_size])
 
     def _write(self, batch: list[Impression]) -> None:
         try:

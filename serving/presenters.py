@@ -8,10 +8,10 @@ from collections.abc import Set as AbstractSet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving.attachments import media_attachment
+from serving.post_contents import ContentsReader, read_contents
 from serving.schemas.posts import PostPublic
 from serving.schemas.users import UserPublic, UserSummary
-from social_core import engagement, graph, posts
+from social_core import engagement, graph
 from social_core.models import Post, User
 
 
@@ -29,11 +29,12 @@ def posts_public(
     *,
     authors: Mapping[int, User] | None = None,
     liked: AbstractSet[int] | None = None,
+    contents: ContentsReader = read_contents,
 ) -> list[PostPublic]:
     """Public posts for a page; `authors` (by id) and `liked` (post ids the viewer liked), when the caller
-    has already read them, save their queries."""
+    has already read them, save their queries; `contents` may be a `PostContents` cache."""
     ids = [post.id for post in rows]
-    details = posts.post_details(session, ids)
+    details = contents(session, ids)
     if liked is None:
         liked = engagement.liked_by(session, viewer.id if viewer else None, ids)
     if authors is None:
@@ -44,8 +45,8 @@ def posts_public(
             id=post.id,
             author=UserSummary.model_validate(authors[post.author_id]),
             caption=post.caption,
-            hashtags=details[post.id][1],
-            media=[media_attachment(media) for media in details[post.id][0]],
+            hashtags=list(details[post.id].hashtags),
+            media=list(details[post.id].media),
             location=post.location,
             like_count=post.like_count,
             comment_count=post.comment_count,

@@ -50,18 +50,21 @@ class MMR:
 
 
 def mmr_order(scores: np.ndarray, vectors: np.ndarray, relevance_weight: float) -> list[int]:
-    """The MMR permutation of `scores`' indices."""
+    """The MMR permutation of `scores`' indices.
+
+    The similarities are one matrix product up front, so each pick costs three vector operations: a placed
+    candidate's penalty is set to infinity, which keeps it from being picked again."""
     spread = float(scores.max() - scores.min())
     relevance = (scores - scores.min()) / spread if spread > 0 else np.ones(len(scores))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = np.divide(vectors, norms, out=np.zeros_like(vectors, dtype=np.float64), where=norms > 0)
-    closest = np.zeros(len(scores))
-    free = np.ones(len(scores), dtype=bool)
+    similarity = (1.0 - relevance_weight) * (unit @ unit.T)
+    weighted = relevance_weight * relevance
+    penalty = np.zeros(len(scores))  # (1 - λ) · max similarity to those placed; inf once placed
     order: list[int] = []
     for _ in range(len(scores)):
-        gain = np.where(free, relevance_weight * relevance - (1.0 - relevance_weight) * closest, -np.inf)
-        i = int(np.argmax(gain))
+        i = int(np.argmax(weighted - penalty))
         order.append(i)
-        free[i] = False
-        closest = np.maximum(closest, unit @ unit[i])
+        np.maximum(penalty, similarity[i], out=penalty)
+        penalty[i] = np.inf
     return order

@@ -29,6 +29,7 @@ from serving.feed.ranker import RankerChoice
 from serving.feed.retrieval import LiveRetrieval, Retrieval, RetrievalBuilder
 from serving.feed.tray import TrayRanker
 from serving.models import WatchConfig
+from serving.post_contents import PostContents
 from serving.settings import Settings
 from serving.two_tower import TwoTowerChampion
 from training.registry import RANKER
@@ -45,6 +46,7 @@ class FeedStack:
     weights: ValueWeights
     depth: int  # items ranked and cached per refresh
     tray: TrayRanker
+    contents: PostContents  # media and hashtags of the posts served lately, presented
 
     def retrieval_now(self) -> Retrieval:
         """The retrieval of one whole request (keep the object: a swap mid-request must not mix versions).
@@ -78,4 +80,5 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
         weights=weights,
         depth=settings.feed_cache_size,
         tray=TrayRanker(features, ranker, weights),
+        contents=PostContents(),
     )

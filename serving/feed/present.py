@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ranking.result import ServedBy, ServedItem
 from serving.feed.guard import VisiblePost
+from serving.post_contents import ContentsReader, read_contents
 from serving.presenters import posts_public
 from serving.schemas.feed import FeedItemPublic, ServedByPublic
 from social_core.models import User
@@ -15,13 +16,17 @@ from social_core.types import PostId
 
 
 def feed_items(
-    session: Session, viewer: User, items: Sequence[ServedItem], visible: Mapping[PostId, VisiblePost]
+    session: Session,
+    viewer: User,
+    items: Sequence[ServedItem],
+    visible: Mapping[PostId, VisiblePost],
+    contents: ContentsReader = read_contents,
 ) -> list[FeedItemPublic]:
     """One public item per served item, in served order; `visible` holds each item's post (`guard`)."""
     kept = [visible[item.post_id] for item in items]
     authors = {v.author.id: v.author for v in kept}
     liked = {v.post.id for v in kept if v.liked}
-    public = posts_public(session, [v.post for v in kept], viewer, authors=authors, liked=liked)
+    public = posts_public(session, [v.post for v in kept], viewer, authors=authors, liked=liked, contents=contents)
     return [
         FeedItemPublic(**dict(post), reason=item.reason, sources=list(item.sources))  # fields, not re-dumped
         for item, post in zip(items, public, strict=True)

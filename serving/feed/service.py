@@ -133,7 +133,7 @@ class PageServer:
         )
         log_impressions(self.impressions, served)
         return FeedPage(
-            items=feed_items(self.session, viewer, shown, visible),
+            items=feed_items(self.session, viewer, shown, visible, self.stack.contents),
             next_cursor=next_cursor,
             served_by=served_by_public(header.served_by, header.two_tower_version),
         )

@@ -102,3 +102,14 @@ def test_index_embeddings_read_back_vectors_and_zero_the_unknown() -> None:
     got = IndexEmbeddings(index)([50, 59, 52, 12345])
     np.testing.assert_allclose(got[:2], vectors[[0, 9]])
     assert not got[2:].any()
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_index_embeddings_read_a_known_batch_at_once_and_zero_the_deleted(kind: str) -> None:
+    vectors = np.random.default_rng(4).normal(size=(10, 4)).astype(np.float32)
+    config = IndexConfig(exact_below=0 if kind == "hnsw" else 50_000)
+    index = PostIndex.build(np.arange(50, 60), vectors, config)
+    index.remove(np.array([55]))  # HNSW keeps the vector and tombstones the id; flat drops it
+    got = IndexEmbeddings(index)([59, 55, 50, 53])
+    np.testing.assert_allclose(got[[0, 2, 3]], vectors[[9, 0, 3]])
+    assert not got[1].any()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from features.batch.events import load_events
@@ -85,6 +85,17 @@ def test_a_full_batch_is_written_before_flush_ms(engine: Engine) -> None:
         assert len(wait_for(engine, 2)) == 2
     finally:
         logger.stop()
+
+
+def test_pages_waiting_together_are_written_batch_size_at_a_time(engine: Engine) -> None:
+    commits: list[int] = []
+    event.listen(engine, "commit", lambda _conn: commits.append(1))
+    logger = ImpressionLogger(make_sessionmaker(engine), ImpressionLogConfig(batch_size=2, flush_ms=600_000))
+    for page in (a_page(3), a_page(2)):  # the writer is not running: five wait, in two pages
+        logger.log(impressions_of(page, 7, request_id=None, at=SERVED_AT))
+    logger.stop()
+    assert len(commits) == 3  # 2 + 2 + 1
+    assert [e.post_id for e in impression_events(engine)] == [100, 101, 102, 100, 101]
 
 
 def test_stop_flushes_what_is_queued(engine: Engine) -> None:
