@@ -61,18 +61,12 @@ def source_phrase(sources: Sequence[str]) -> str | None:
     return next((SOURCE_PHRASES[s] for s in SOURCE_PHRASES if s in sources), None)
 
 
-def top_head(candidate: ScoredCandidate) -> str:
-    """The head with the largest positive value-model term ("like" when none is positive)."""
-    positive = {h: t for h, t in candidate.terms.items() if t > 0}
-    return max(positive, key=lambda h: positive[h]) if positive else "like"
-
-
 class Explainer:
     name = "explain"
 
     def __call__(self, context: RankingContext, served: list[ScoredCandidate], scorer: Scorer) -> list[ScoredCandidate]:
         """Set `reason` on every served candidate (and return them, as the other stages do)."""
-        heads = [top_head(c) for c in served]
+        heads = [c.head for c in served]
         strongest: list[str | None] = [None] * len(served)
         for head in dict.fromkeys(heads):
             rows = [i for i, h in enumerate(heads) if h == head]

@@ -16,7 +16,7 @@ from ranking.model import RankerModel
 from ranking.scorers.base import FeatureFrame, Scorer
 from ranking.scorers.registry import ScorerConfig, build_scorer, resolve_scorer
 from ranking.types import RankingContext, ScoredCandidate
-from ranking.value_model import ValueWeights, value_terms
+from ranking.value_model import ValueWeights, top_heads, value_terms
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -41,7 +41,7 @@ class ScoreStage:
         self.scoring = scoring
 
     def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate], weights: ValueWeights) -> Scorer:
-        """Fill predictions, terms and score on every candidate; return the scorer that did it."""
+        """Fill the score and the top head on every candidate; return the scorer that did it."""
         scorer, fallback = resolve_scorer(self.scoring.config, self.scoring.load_model)
         if fallback:
             context.degrade(fallback)
@@ -56,14 +56,13 @@ class ScoreStage:
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
             predictions = scorer(frame)
         terms = value_terms(predictions, weights)
-        heads, names = list(predictions), list(terms)
-        # Plain floats row by row (`tolist`, then zip): indexing numpy arrays per item costs more than the model.
-        per_head = zip(*(predictions[h].tolist() for h in heads), strict=True)
-        per_term = zip(*(terms[h].tolist() for h in names), strict=True)
-        for candidate, probabilities, values in zip(candidates, per_head, per_term, strict=True):
-            candidate.predictions = dict(zip(heads, probabilities, strict=True))
-            candidate.terms = dict(zip(names, values, strict=True))
-            candidate.score = float(sum(values))
+        scores = np.zeros(len(candidates))
+        for term in terms.values():
+            scores += term
+        # Whole-array, then plain floats and strings row by row: a dict of predictions and one of terms per
+        # candidate cost more than the model.
+        for candidate, score, head in zip(candidates, scores.tolist(), top_heads(terms, len(candidates)), strict=True):
+            candidate.score, candidate.head = score, head
         return scorer
 
 

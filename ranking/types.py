@@ -63,9 +63,8 @@ class ScoredCandidate:
     author_private: bool = False
     deleted: bool = False  # deleted, or not in the database at all
     features: np.ndarray | None = None  # one row of the ranker's feature matrix
-    predictions: dict[str, float] = field(default_factory=dict)  # head -> probability
-    terms: dict[str, float] = field(default_factory=dict)  # head -> weight · probability
-    score: float = 0.0
+    score: float = 0.0  # the value model's: Σ weight · probability over the heads
+    head: str = "like"  # the head with the largest positive term (`value_model.top_heads`)
     reason: str = ""
 
     @classmethod

@@ -60,3 +60,15 @@ def value_scores(predictions: Mapping[str, np.ndarray], weights: ValueWeights, n
     for term in value_terms(predictions, weights).values():
         total += term
     return total
+
+
+def top_heads(terms: Mapping[str, np.ndarray], n: int) -> list[str]:
+    """Per candidate, the head with the largest positive term (the first such head on a tie), "like" where
+    none is positive: what the item is expected to earn, as its explanation says."""
+    heads = list(terms)
+    if not heads:
+        return ["like"] * n
+    matrix = np.column_stack([np.asarray(terms[h], dtype=np.float64) for h in heads])
+    best = matrix.argmax(axis=1)
+    positive = matrix[np.arange(n), best] > 0
+    return [heads[j] if ok else "like" for j, ok in zip(best.tolist(), positive.tolist(), strict=True)]

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import faiss
 import torch
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from serving import errors, heap
 from serving.feed.assembly import build_feed_stack
@@ -87,8 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def one_native_thread() -> None:
-    """One thread for torch and FAISS inside a request: each request's tensors are tiny, the server's
+    """One thread for torch, FAISS and BLAS inside a request: each request's arrays are tiny, the server's
     parallelism is its workers and threads, and two OpenMP pools spinning against each other on a busy
-    machine turned a 0.05 ms FAISS search into 8 ms."""
+    machine turned a 0.05 ms FAISS search into 8 ms. BLAS too: after each small matrix product (MMR's
+    similarities) OpenBLAS's second thread spun, and a ranking cost twice the CPU it did."""
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
+    threadpool_limits(1, user_api="blas")

@@ -66,7 +66,7 @@ def test_cached_rows_expire_and_counters_stay_fresh_within_their_ttl(store: Feat
     config = HydratorConfig(cache_ttl_s=5.0, counter_ttl_s=1.0)
     hydrator = Hydrator(reader_for(store.config), config, clock=lambda: clock[0])
     hydrator(1, [10], [2], 1.8e9)
-    assert 1 in hydrator.caches["user_engagement"].rows and (1, 2) in hydrator.caches["user_author"].rows
+    assert 1 in hydrator.caches["user_engagement"] and (1, 2) in hydrator.caches["user_author"]
     _, missed = hydrator.caches["user_engagement"].get([1])
     assert not missed.any()
     clock[0] = 2.0  # counters (1 s) are read again, the user row (5 s) is not

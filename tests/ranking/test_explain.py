@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranking.explain import Explainer, feature_phrase, source_phrase, strongest_phrases, top_head
+from ranking.explain import Explainer, feature_phrase, source_phrase, strongest_phrases
 from ranking.scorers.registry import build_scorer
 from ranking.types import ScoredCandidate
 from tests.ranking.conftest import COLUMNS, FakeModel, cand, context_for, feature_row
 from tests.ranking.test_scorers import TinyLightGBM
 
 
-def served(
-    values: dict[str, float], sources: dict[str, float], terms: dict[str, float] | None = None
-) -> ScoredCandidate:
-    return cand(1, 2, author_name="alice", sources=sources, features=feature_row(values), terms=terms or {"like": 0.1})
+def served(values: dict[str, float], sources: dict[str, float], head: str = "like") -> ScoredCandidate:
+    return cand(1, 2, author_name="alice", sources=sources, features=feature_row(values), head=head)
 
 
 def explain(candidates: list[ScoredCandidate], kind: str, model: object = None) -> list[str]:
@@ -47,12 +45,10 @@ def test_heuristic_explains_by_its_largest_factor() -> None:
     ]
 
 
-def test_without_contributions_the_largest_value_term_speaks() -> None:
-    item = served({}, {"popular": 3.0}, terms={"like": 0.3, "save": 0.9, "hide": -0.5})
-    assert top_head(item) == "save"
+def test_without_contributions_the_top_head_speaks() -> None:
+    item = served({}, {"popular": 3.0}, head="save")
     assert explain([item], "torch", FakeModel()) == ["you may want to save this · trending now"]
-    nothing = served({}, {}, terms={"hide": -1.0})
-    assert explain([nothing], "torch", FakeModel()) == ["you may like this"]
+    assert explain([served({}, {})], "torch", FakeModel()) == ["you may like this"]
 
 
 def test_every_served_item_gets_a_reason() -> None:
@@ -61,8 +57,7 @@ def test_every_served_item_gets_a_reason() -> None:
     for i in range(30):
         values = {"ua_interactions_28d": float(rng.poisson(2)), "post_engagement_rate": float(rng.uniform(0, 0.2))}
         source = ["following", "two_tower", "popular", "social_proof", "fresh"][i % 5]
-        terms = {"like": float(rng.uniform()), "comment": float(rng.uniform()), "hide": -0.1}
-        items.append(served(values, {source: 1.0}, terms))
+        items.append(served(values, {source: 1.0}, ["like", "comment"][i % 2]))
     for kind, model in (("lightgbm", FakeModel()), ("torch", FakeModel()), ("heuristic", None)):
         reasons = explain(items, kind, model)
         assert all(r and not r.startswith(" ·") for r in reasons), kind

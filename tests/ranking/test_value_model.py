@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ranking.value_model import ValueWeights, value_scores, value_terms
+from ranking.value_model import ValueWeights, top_heads, value_scores, value_terms
 
 
 def test_score_is_the_weighted_sum_of_head_probabilities() -> None:
@@ -53,3 +53,13 @@ def test_bad_overrides_are_rejected(overrides: dict[str, float], message: str) -
 def test_settings_weights_are_checked_too() -> None:
     with pytest.raises(ValueError, match="hide"):
         ValueWeights(hide=1.0)
+
+
+def test_the_top_head_is_the_largest_positive_term_else_like() -> None:
+    terms = {
+        "like": np.array([0.3, 0.0, 0.5, 0.0]),
+        "save": np.array([0.9, 0.0, 0.5, 0.0]),
+        "hide": np.array([-0.5, -1.0, 0.0, 0.0]),
+    }
+    assert top_heads(terms, 4) == ["save", "like", "like", "like"]  # a tie: the first head; nothing positive: like
+    assert top_heads({}, 2) == ["like", "like"]
