@@ -134,7 +134,7 @@ def load_users(world: World, redis_url: str, count: int, seed: int = 0) -> list[
     with Session(engine) as session:
         session.execute(update(User).where(User.id.in_(chosen)).values(password_hash=cheap))
         session.commit()
-        names = dict(session.execute(select(User.id, User.username).where(User.id.in_(chosen))).tuples().all())
+        names = {int(u): str(n) for u, n in session.execute(select(User.id, User.username).where(User.id.in_(chosen)))}
         for user_id in chosen:
             tokens.append((int(user_id), accounts.login(session, names[user_id], PASSWORD)))
     client: Any = redis_lib.Redis.from_url(redis_url)
