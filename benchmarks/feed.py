@@ -2,11 +2,12 @@
 
     python benchmarks/feed.py [--quick] [--json OUT] [--redis-url URL] [--profile]
 
-World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts; --quick: 500 users x 40 days,
-~6,000 posts), simulated sessions, features built and materialized into the Redis online store,
-two-tower and LightGBM ranker trained (`pixelrank train all`), all in a temporary PIXELRANK_HOME
-with a SQLite file database. Redis: --redis-url (default redis://127.0.0.1:6379/5), a database that
-must be empty at the start: the run owns it, and empties it (FLUSHDB of that database only) at the end.
+World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts), simulated sessions, features
+built and materialized into the Redis online store, two-tower and LightGBM ranker trained (`pixelrank
+train all`), all in a temporary PIXELRANK_HOME with a SQLite file database. --quick is a smoke run:
+500 users x 40 days (~6,000 posts), fewer requests, one worker per server. Redis: --redis-url (default
+redis://127.0.0.1:6379/5), a database that must be empty at the start: the run owns it, and empties it
+(FLUSHDB of that database only) at the end.
 
 Load (benchmarks/feed_load.py): an asyncio + httpx client, bounded concurrency, every request as
 its own distinct user's bearer token. Phases, per feature reader:
@@ -33,6 +34,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +57,10 @@ READERS = ("fast", "stock")
 
 
 def plan(quick: bool) -> dict[str, Any]:
-    if quick:
-        return {"levels": {1: 12, 4: 24}, "cached": 8, "explore": 12, "explore_concurrency": 4, "warm": 6}
+    if quick:  # a smoke run: one worker per server (a start is mostly imports, once per process)
+        return {"levels": {1: 8, 4: 16}, "cached": 8, "explore": 8, "explore_concurrency": 4, "warm": 4, "workers": 1}
     levels = {1: 100, 2: 100, 4: 150, 8: 200, 16: 300}
-    return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32}
+    return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32, "workers": 2}
 
 
 def phase(name: str, load: Load, delta: Scrape, route: str, pipeline: str | None) -> dict[str, Any]:
@@ -129,7 +131,9 @@ def _hits(delta: Scrape) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="500 users / ~6,000 posts, fewer requests: under a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="500 users / ~6,000 posts, fewer requests, one worker: under a minute"
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/5", help="an EMPTY Redis database, emptied after"
@@ -158,24 +162,30 @@ def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]
     console.print(f"building the world in {tmp} ({size.users:,} users x {size.days} days, SQLite, {args.redis_url})")
     world = build_world(tmp / "home", args.redis_url, size, console)
     per_reader = spec["warm"] + sum(spec["levels"].values())
+    started = time.perf_counter()
     users = load_users(world, args.redis_url, per_reader * len(READERS) + (6 if args.profile else 0))
+    console.print(f"  load users (logged in, feed sets built): {time.perf_counter() - started:.0f} s")
     results: dict[str, Any] = {
         "world": {"users": world.users, "posts": world.posts, "follows": world.follows, "database": "SQLite file"}
         | {"online_store": "Redis", "redis_url": args.redis_url, "build_seconds": world.build_seconds},
         "plan": spec,
         "page_size": PAGE,
-        "workers": 2,
+        "workers": spec["workers"],
         "cpus": os.cpu_count(),
         "load_average": {},
         "readers": {},
     }
     console.print(f"starting a server per path ({', '.join(READERS)})")
-    with served(world.env, READERS, tmp) as urls:
+    started = time.perf_counter()
+    with served(world.env, READERS, tmp, workers=spec["workers"]) as urls:
+        console.print(f"  servers ready and settled: {time.perf_counter() - started:.0f} s")
         for i, reader in enumerate(READERS):
             tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
             results["load_average"][f"before {reader}"] = os.getloadavg()
             console.print(f"measuring PIXELRANK_FEATURE_READER={reader}")
+            started = time.perf_counter()
             results["readers"][reader] = asyncio.run(measure(urls[reader], tokens, spec))
+            console.print(f"  measured: {time.perf_counter() - started:.0f} s")
             results["load_average"][f"after {reader}"] = os.getloadavg()
     if args.profile:
         from benchmarks.feed_profile import profile_uncached

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         None,
         description="Empty folder where each `serve --workers N` process writes its metrics, so /metrics sums them "
         "(export PROMETHEUS_MULTIPROC_DIR to the same folder before starting; empty it between runs). "
-        "Unset: each process exposes its own metrics.",
+        "Unset, or one worker: each process exposes its own metrics.",
     )
     min_post_media: int = Field(1, description="Fewest media a post must carry (upload them first).")
     max_image_bytes: int = Field(20_000_000, description="Largest image upload, in bytes (413 above).")

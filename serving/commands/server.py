@@ -31,20 +31,32 @@ def serve(
 
     settings = Settings()
     init()
-    if settings.metrics_dir is not None:  # workers sum their metrics through files in one fresh folder
-        shutil.rmtree(settings.metrics_dir, ignore_errors=True)
-        settings.metrics_dir.mkdir(parents=True)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
+    workers = workers or settings.workers
+    _metrics_mode(settings, workers)
     uvicorn.run(
         "serving.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level,
         # A worker imports the ML stack (Feast, torch, MLflow) before it answers: seconds, not milliseconds.
         timeout_worker_healthcheck=120,
     )
+
+
+def _metrics_mode(settings: Settings, workers: int) -> None:
+    """Several workers sum their metrics through files in one fresh folder. One worker is this process,
+    which keeps its own registry: importing the stack (Feast) already opened this process's files in the
+    folder, and emptying the folder under them would hide every metric from /metrics."""
+    if settings.metrics_dir is None:
+        return
+    if workers == 1:
+        os.environ.pop("PIXELRANK_METRICS_DIR", None)  # the app's `Settings` then choose in-process metrics
+        return
+    shutil.rmtree(settings.metrics_dir, ignore_errors=True)
+    settings.metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
 
 
 def _redacted(url: str) -> str:

@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from ranking.result import PipelineResult, ServedBy, ServedItem, StageStat
+from serving.commands.server import _metrics_mode
 from serving.metrics import Metrics, fallback_kind
+from serving.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -156,3 +158,20 @@ def test_workers_metrics_are_summed_in_multiprocess_mode(tmp_path: Path) -> None
     exposed = samples(run("expose"))
     assert exposed[("pixelrank_candidates_total", frozenset({"pipeline": "feed", "source": "following"}.items()))] == 10
     assert exposed[("pixelrank_feed_cache_total", frozenset({"result": "hit"}.items()))] == 2
+
+
+def test_serve_keeps_one_workers_metrics_in_process_and_gives_several_a_fresh_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker is the `serve` process itself, whose multiprocess files were opened when it imported the
+    stack: emptying the folder under them hid every metric from /metrics. It keeps its own registry."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    (folder / "counter_1.db").write_bytes(b"an earlier run's")
+    monkeypatch.setenv("PIXELRANK_METRICS_DIR", str(folder))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    _metrics_mode(Settings(), workers=1)
+    assert Settings().metrics_dir is None and (folder / "counter_1.db").exists()
+    monkeypatch.setenv("PIXELRANK_METRICS_DIR", str(folder))
+    _metrics_mode(Settings(), workers=2)
+    assert list(folder.iterdir()) == [] and os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
