@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
@@ -84,12 +85,17 @@ class Explainer:
 def reason(candidate: ScoredCandidate, phrase: str) -> str:
     """The phrase, then the source's unless both say the same thing (the author twice, popularity twice)."""
     author = f"@{candidate.author_name}" if candidate.author_name else "this account"
-    source = source_phrase(list(candidate.sources))
+    return reason_template(phrase, tuple(candidate.sources)).format(author=author)
+
+
+@cache  # a handful of phrases × source sets: worked out once, not for each of a list's 300 items
+def reason_template(phrase: str, sources: tuple[str, ...]) -> str:
+    source = source_phrase(sources)
     about_author = "{author}" in phrase and source is not None and "{author}" in source
     about_popularity = phrase in PREFIX_PHRASES.values() and source == SOURCE_PHRASES["popular"]
     if source is None or source == phrase or about_author or about_popularity:
-        return phrase.format(author=author)
-    return f"{phrase.format(author=author)} · {source.format(author=author)}"
+        return phrase
+    return f"{phrase} · {source}"
 
 
 def strongest_phrases(contributions: np.ndarray, names: Sequence[str]) -> list[str | None]:
