@@ -1,8 +1,8 @@
-"""`pixelrank serve --workers 2` as subprocesses of benchmarks/feed.py, one per path, on free loopback ports.
+"""`pixelrank serve --workers N` as subprocesses of benchmarks/feed.py, one per path, on free loopback ports.
 
 Each server runs with the world's environment plus: the path under test (fast: the fast feature reader and
 compiled trees; stock: Feast's `get_online_features` and LightGBM's own predict),
-multiprocess metrics in a fresh folder (so /metrics sums both workers), the outbox relay off (in
+multiprocess metrics in a fresh folder (so /metrics sums the workers), the outbox relay off (in
 production it is its own `pixelrank worker` process; here it would compete for the same two cores
 with the requests measured; impressions are still written to the outbox), and warning-level logs
 (no access log line per request). Each is stopped by its own process group id.

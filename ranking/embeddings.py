@@ -21,16 +21,15 @@ class IndexEmbeddings:
     def __call__(self, post_ids: Sequence[int]) -> np.ndarray:
         out = np.zeros((len(post_ids), self.index.dim), dtype=np.float32)
         rows = [row for row, post_id in enumerate(post_ids) if post_id not in self.index.tombstones]
+        ids = np.array([post_ids[r] for r in rows], dtype=np.int64)
         try:  # all at once: one id at a time through the SWIG wrapper was 70 times slower
-            out[rows] = self.index.index.reconstruct_batch(np.array([post_ids[r] for r in rows], dtype=np.int64))
+            out[rows] = self.index.index.reconstruct_batch(ids)
             return out
         except RuntimeError:  # some id is not in the index, or the index cannot reconstruct: one at a time
             pass
-        for row, post_id in enumerate(post_ids):
-            if post_id in self.index.tombstones:
-                continue
+        for row, post_id in zip(rows, ids.tolist(), strict=True):
             try:
-                out[row] = self.index.index.reconstruct(int(post_id))
+                out[row] = self.index.index.reconstruct(post_id)
             except RuntimeError:  # not in the index, or an index kind that cannot reconstruct
                 continue
         return out

@@ -16,7 +16,7 @@ from ranking.model import RankerModel
 from ranking.scorers.base import FeatureFrame, Scorer
 from ranking.scorers.registry import ScorerConfig, build_scorer, resolve_scorer
 from ranking.types import RankingContext, ScoredCandidate
-from ranking.value_model import ValueWeights, top_heads, value_terms
+from ranking.value_model import ValueWeights, summed, top_heads, value_terms
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -56,9 +56,7 @@ class ScoreStage:
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
             predictions = scorer(frame)
         terms = value_terms(predictions, weights)
-        scores = np.zeros(len(candidates))
-        for term in terms.values():
-            scores += term
+        scores = summed(terms, len(candidates))
         # Whole-array, then plain floats and strings row by row: a dict of predictions and one of terms per
         # candidate cost more than the model.
         for candidate, score, head in zip(candidates, scores.tolist(), top_heads(terms, len(candidates)), strict=True):

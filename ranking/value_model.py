@@ -56,8 +56,13 @@ def value_terms(predictions: Mapping[str, np.ndarray], weights: ValueWeights) ->
 
 def value_scores(predictions: Mapping[str, np.ndarray], weights: ValueWeights, n: int) -> np.ndarray:
     """(n,) scores; zero where no head was predicted."""
+    return summed(value_terms(predictions, weights), n)
+
+
+def summed(terms: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """(n,) the terms added up: the score `Σ_k w_k · p_k`."""
     total = np.zeros(n)
-    for term in value_terms(predictions, weights).values():
+    for term in terms.values():
         total += term
     return total
 

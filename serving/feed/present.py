@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from ranking.result import ServedBy, ServedItem
 from serving.feed.guard import VisiblePost
-from serving.post_contents import ContentsReader, read_contents
+from serving.post_contents import ContentsReader
 from serving.presenters import posts_public
 from serving.schemas.feed import FeedItemPublic, ServedByPublic
 from social_core.models import User
@@ -20,9 +20,10 @@ def feed_items(
     viewer: User,
     items: Sequence[ServedItem],
     visible: Mapping[PostId, VisiblePost],
-    contents: ContentsReader = read_contents,
+    contents: ContentsReader,
 ) -> list[FeedItemPublic]:
-    """One public item per served item, in served order; `visible` holds each item's post (`guard`)."""
+    """One public item per served item, in served order; `visible` holds each item's post (`guard`), and
+    `contents` reads their media and hashtags (the stack's `PostContents`)."""
     kept = [visible[item.post_id] for item in items]
     authors = {v.author.id: v.author for v in kept}
     liked = {v.post.id for v in kept if v.liked}
