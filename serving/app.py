@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import faiss
 import torch
+from anyio import CapacityLimiter
 from fastapi import FastAPI
 from threadpoolctl import threadpool_limits
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.impressions = ImpressionLogger(
             app.state.sessions, on_drop=app.state.metrics.impressions_dropped.inc
         ).start()
+        app.state.page_turns = CapacityLimiter(settings.feed_pages_at_once)  # `serving.feed.dependency`
         relay = None
         if settings.relay == "inprocess":
             relay = BackgroundRelay(

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     feed_cache_ttl_s: int = Field(
         600, description="Seconds a ranked feed/explore list stays cached in Redis for its later pages."
     )
+    feed_pages_at_once: int = Field(
+        1,
+        ge=1,
+        description="Feed and explore pages a worker process serves at once; the rest wait their turn. Their work "
+        "is Python holding the GIL: pages served side by side in threads take turns every few milliseconds and "
+        "cost more CPU each (benchmarks/feed.py), so run more workers rather than raising this.",
+    )
     feed_cache_size: int = Field(300, description="Items ranked and cached per feed/explore refresh (page 1).")
     feed_candidates: dict[str, int] = Field(
         default_factory=lambda: {"following": 500, "two_tower": 300, "popular": 200, "social_proof": 100, "fresh": 100},

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from serving.deps import CurrentUser, Cursor, Limit, NowDep
-from serving.feed.dependency import PageServerDep
+from serving.deps import Cursor, Limit, NowDep
+from serving.feed.dependency import RankedPagesDep
 from serving.schemas.feed import FeedPage
 
 router = APIRouter(prefix="/v1/explore", tags=["feed"])
 
 
 @router.get("")
-def explore(me: CurrentUser, now: NowDep, server: PageServerDep, limit: Limit = 24, cursor: Cursor = None) -> FeedPage:
+async def explore(pages: RankedPagesDep, now: NowDep, limit: Limit = 24, cursor: Cursor = None) -> FeedPage:
     """Posts from accounts you do not follow (never blocked or private ones), mixed by source down the
     grid. Pages like the feed."""
-    return server(me, "explore", limit, cursor, now)
+    return await pages("explore", limit, cursor, now)
