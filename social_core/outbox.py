@@ -6,11 +6,11 @@ then marks them processed, so an outage delays effects but never loses them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Dialect, select, update
 from sqlalchemy.orm import Session
 
@@ -58,13 +58,18 @@ def emit_many(session: Session, type: str, events: Sequence[Mapping[str, Any]]) 
             event["actor_id"],
             event["post_id"],
             event["target_id"],
-            payload if isinstance(payload := event["payload"], str) else json.dumps(payload),
+            payload if isinstance(payload := event["payload"], str) else _json(payload),
             created_at[event["created_at"]],
         )
         for event in events
     ]
     connection.exec_driver_sql(sql, rows)  # a list of tuples: executemany
     return len(rows)
+
+
+def _json(payload: Any) -> str:
+    # orjson: ten times json's speed for the impressions' payloads; NumPy numbers (scores) as numbers.
+    return orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # SQLite's sqlite3; psycopg

@@ -13,10 +13,11 @@ of a cached page's time). Redis errors propagate: the caller picks the fallback.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import orjson
 
 from ranking.result import ServedBy, ServedItem
 from social_core.types import UserId
@@ -40,11 +41,11 @@ class ListHeader:
     base: int = 0  # feed position of the list's first item: 0, or where the user was when an expired list was re-ranked
 
     def dumps(self) -> str:
-        return json.dumps(asdict(self))
+        return orjson.dumps(asdict(self)).decode()
 
     @classmethod
     def loads(cls, raw: str | bytes) -> ListHeader:
-        data: dict[str, Any] = json.loads(raw)
+        data: dict[str, Any] = orjson.loads(raw)
         by = data["served_by"]
         served_by = ServedBy(
             by["pipeline"],
@@ -151,10 +152,13 @@ def _start(header: ListHeader, position: int) -> int:
     return max(position - header.base, 0)  # a forged offset before the list cannot read before it
 
 
-def _row(item: ServedItem) -> str:
-    return json.dumps([item.post_id, item.author_id, item.score, item.reason, list(item.sources)])
+# orjson: a first page writes its whole ranked list (300 items), and json.dumps was 6% of the page.
+def _row(item: ServedItem) -> bytes:
+    row = [item.post_id, item.author_id, item.score, item.reason, item.sources]
+    return orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY)  # a score may be a NumPy float
 
 
 def _item(raw: str | bytes) -> ServedItem:
-    post_id, author_id, score, reason, sources = json.loads(raw)
-    return ServedItem(int(post_id), int(author_id), float(score), str(reason), tuple(sources))
+    post_id, author_id, score, reason, sources = orjson.loads(raw)
+    score = float("nan") if score is None else float(score)  # orjson writes NaN as null
+    return ServedItem(int(post_id), int(author_id), score, str(reason), tuple(sources))
