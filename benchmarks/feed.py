@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +49,20 @@ import httpx  # noqa: E402
 import redis as redis_lib  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from benchmarks.feed_load import CANDIDATES, REQUESTS, STAGES, Call, Load, Scrape, drive, scrape  # noqa: E402
+from benchmarks.feed_load import (  # noqa: E402
+    CANDIDATES,
+    REQUESTS,
+    STAGES,
+    Call,
+    CpuMeter,
+    Load,
+    Scrape,
+    cpu_per_request,
+    drive,
+    scrape,
+)
 from benchmarks.feed_report import print_report  # noqa: E402
-from benchmarks.feed_server import served  # noqa: E402
+from benchmarks.feed_server import Server, served  # noqa: E402
 from benchmarks.feed_world import FULL, QUICK, build_world, load_users  # noqa: E402
 
 PAGE = 20
@@ -63,8 +76,11 @@ def plan(quick: bool) -> dict[str, Any]:
     return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32, "workers": 2}
 
 
-def phase(name: str, load: Load, delta: Scrape, route: str, pipeline: str | None) -> dict[str, Any]:
-    """One phase's figures: client and server percentiles, throughput, stages and candidates per ranking."""
+def phase(name: str, timed: Timed, route: str, pipeline: str | None) -> dict[str, Any]:
+    """One phase's figures: client and server percentiles, throughput, CPU per request (and the throughput
+    it leaves room for on this machine's cores), stages and candidates per ranking."""
+    load, delta = timed.load, timed.delta
+    cpu = cpu_per_request(timed.cpu_before, timed.cpu_after, len(load.ok))
     server = delta.histogram(REQUESTS, route=route, status="2xx")
     stages = delta.by_label(STAGES, "stage", pipeline=pipeline) if pipeline else {}
     runs = max((h.count for h in stages.values()), default=0.0)
@@ -79,6 +95,8 @@ def phase(name: str, load: Load, delta: Scrape, route: str, pipeline: str | None
         "errors": len(load.outcomes) - len(load.ok),
         "seconds": load.wall_seconds,
         "requests_per_second": load.throughput,
+        "cpu_ms_per_request": cpu,
+        "cpu_bound_per_second": (os.cpu_count() or 1) * 1000 / cpu["total"] if cpu["total"] > 0 else None,
         "client_ms": {f"p{q}": load.client_ms(q / 100) for q in (50, 95, 99)},
         "server_ms": {f"p{q}": server.quantile(q / 100) * 1000 for q in (50, 95, 99)},
         "server_mean_ms": server.total / server.count * 1000 if server.count else None,
@@ -95,34 +113,46 @@ def phase(name: str, load: Load, delta: Scrape, route: str, pipeline: str | None
     }
 
 
-async def measure(url: str, tokens: list[str], spec: dict[str, Any]) -> list[dict[str, Any]]:
+async def measure(server: Server, redis: Any, tokens: list[str], spec: dict[str, Any]) -> list[dict[str, Any]]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    meter = CpuMeter(server.cpu_seconds, redis)
+    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
         queue = list(tokens)
         warm = [queue.pop() for _ in range(spec["warm"])]  # loads models and stores in both workers
         await drive(client, [Call(t, p) for t in warm for p in ("/v1/feed", "/v1/explore")], 4, PAGE)
         results, uncached_outcomes = [], []
         for concurrency, count in spec["levels"].items():
             users = [queue.pop() for _ in range(count)]
-            load, delta = await _timed(client, [Call(t, "/v1/feed") for t in users], concurrency)
-            results.append(phase("feed uncached", load, delta, "/v1/feed", "feed"))
-            uncached_outcomes += load.ok
+            timed = await _timed(client, meter, [Call(t, "/v1/feed") for t in users], concurrency)
+            results.append(phase("feed uncached", timed, "/v1/feed", "feed"))
+            uncached_outcomes += timed.load.ok
         outcomes = uncached_outcomes
         for page, concurrency in ((2, 1), (3, spec["cached"])):  # one at a time, then under load
             calls = [Call(o.call.token, "/v1/feed", o.next_cursor) for o in outcomes if o.next_cursor]
-            load, delta = await _timed(client, calls, concurrency)
-            results.append(phase(f"feed cached p{page}", load, delta, "/v1/feed", None) | _hits(delta))
-            outcomes = load.ok
+            timed = await _timed(client, meter, calls, concurrency)
+            results.append(phase(f"feed cached p{page}", timed, "/v1/feed", None) | _hits(timed.delta))
+            outcomes = timed.load.ok
         explore_users = [o.call.token for o in uncached_outcomes[: spec["explore"]]]
-        load, delta = await _timed(client, [Call(t, "/v1/explore") for t in explore_users], spec["explore_concurrency"])
-        results.append(phase("explore", load, delta, "/v1/explore", "explore"))
+        calls = [Call(t, "/v1/explore") for t in explore_users]
+        timed = await _timed(client, meter, calls, spec["explore_concurrency"])
+        results.append(phase("explore", timed, "/v1/explore", "explore"))
     return results
 
 
-async def _timed(client: httpx.AsyncClient, calls: list[Call], concurrency: int) -> tuple[Load, Scrape]:
+@dataclass(frozen=True)
+class Timed:
+    load: Load
+    delta: Scrape  # the server's metrics over the phase
+    cpu_before: dict[str, float]
+    cpu_after: dict[str, float]
+
+
+async def _timed(client: httpx.AsyncClient, meter: CpuMeter, calls: list[Call], concurrency: int) -> Timed:
     before = await scrape(client)
+    cpu_before = meter.read()
     load = await drive(client, calls, concurrency, PAGE)
-    return load, (await scrape(client)).minus(before)
+    cpu_after = meter.read()
+    return Timed(load, (await scrape(client)).minus(before), cpu_before, cpu_after)
 
 
 def _hits(delta: Scrape) -> dict[str, Any]:
@@ -177,14 +207,15 @@ def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]
     }
     console.print(f"starting a server per path ({', '.join(READERS)})")
     started = time.perf_counter()
-    with served(world.env, READERS, tmp, workers=spec["workers"]) as urls:
+    redis = redis_lib.Redis.from_url(args.redis_url)
+    with served(world.env, READERS, tmp, workers=spec["workers"]) as servers, contextlib.closing(redis):
         console.print(f"  servers ready and settled: {time.perf_counter() - started:.0f} s")
         for i, reader in enumerate(READERS):
             tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
             results["load_average"][f"before {reader}"] = os.getloadavg()
             console.print(f"measuring PIXELRANK_FEATURE_READER={reader}")
             started = time.perf_counter()
-            results["readers"][reader] = asyncio.run(measure(urls[reader], tokens, spec))
+            results["readers"][reader] = asyncio.run(measure(servers[reader], redis, tokens, spec))
             console.print(f"  measured: {time.perf_counter() - started:.0f} s")
             results["load_average"][f"after {reader}"] = os.getloadavg()
     if args.profile:

@@ -13,6 +13,7 @@ import asyncio
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,27 @@ def parse_metrics(text: str) -> Scrape:
             elif family.type == "counter" and sample.name.endswith("_total"):
                 counters[key] = sample.value
     return Scrape(dict(histograms), counters)
+
+
+@dataclass(frozen=True)
+class CpuMeter:
+    """CPU seconds used so far by the three programs that share the machine's cores under the load: the
+    server (all its processes), the Redis server (its whole process: every database on it) and this
+    client. Their sum per request bounds the throughput the cores allow, whatever the concurrency."""
+
+    server: Callable[[], float]
+    redis: Any  # a client of the Redis server behind the online store, the caches and the seen sets
+
+    def read(self) -> dict[str, float]:
+        info = self.redis.info("cpu")
+        redis_seconds = float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+        return {"server": self.server(), "redis": redis_seconds, "client": time.process_time()}
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request, by program, and their total."""
+    used = {name: (after[name] - before[name]) * 1000 / max(requests, 1) for name in before}
+    return used | {"total": sum(used.values())}
 
 
 async def scrape(client: httpx.AsyncClient) -> Scrape:

@@ -21,6 +21,7 @@ def print_report(console: Console, results: dict[str, Any]) -> None:
     console.print(_phases(results))
     console.print(_ratios(results))
     console.print(_stages(results))
+    console.print(_cpu(results))
     console.print(_targets(results))
     loads = ", ".join(f"{k}: {v[0]:.2f}/{v[1]:.2f}/{v[2]:.2f}" for k, v in results["load_average"].items())
     console.print(f"machine load average (1/5/15 min) {loads}")
@@ -59,6 +60,30 @@ def _phases(results: dict[str, Any]) -> Table:
                 ", ".join(f"{name} {s['mean']:.1f}" for name, s in stages),
             )
         table.add_section()
+    return table
+
+
+def _cpu(results: dict[str, Any]) -> Table:
+    """Where each phase's CPU went, per request, and the throughput that CPU leaves room for."""
+    title = f"CPU per request (ms) of the programs sharing the {results['cpus']} cores, and the req/s they allow"
+    table = Table(title=title)
+    table.add_column("reader")
+    table.add_column("phase")
+    for column in ("server", "Redis", "client", "total", "cores allow", "measured"):
+        table.add_column(column, justify="right")
+    for reader, rows in results["readers"].items():
+        for row in rows:
+            cpu = row["cpu_ms_per_request"]
+            bound = row["cpu_bound_per_second"]
+            table.add_row(
+                reader,
+                _label(row),
+                *(_ms(cpu[name]) for name in ("server", "redis", "client", "total")),
+                f"{bound:.0f}/s" if bound else "-",
+                f"{row['requests_per_second']:.1f}/s",
+            )
+        table.add_section()
+    table.caption = "cores allow: cores x 1000 / total ms; Redis: its whole process (every database on it)"
     return table
 
 

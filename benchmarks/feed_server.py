@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -33,9 +34,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server: its master and every worker."""
+        return _cpu_seconds([self.process])
+
+
 @contextmanager
-def served(env: dict[str, str], readers: Sequence[str], folder: Path, workers: int = 2) -> Iterator[dict[str, str]]:
-    """The base URL of a ready server (GET /readyz answered 200) per reader, all stopped on exit.
+def served(env: dict[str, str], readers: Sequence[str], folder: Path, workers: int = 2) -> Iterator[dict[str, Server]]:
+    """A ready server (GET /readyz answered 200) per reader, all stopped on exit.
 
     The servers start together (a start is mostly imports: one server's start would otherwise be
     waited for twice) and are measured one at a time; a server not under load sits idle."""
@@ -48,7 +59,7 @@ def served(env: dict[str, str], readers: Sequence[str], folder: Path, workers: i
         for process, reader in zip(processes, readers, strict=True):
             _wait_ready(process, urls[reader], folder / f"server-{reader}.log")
         _wait_settled(processes)
-        yield urls
+        yield {reader: Server(urls[reader], process) for reader, process in zip(readers, processes, strict=True)}
     finally:
         for process in processes:
             _stop(process)
