@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from ranking.result import ServedBy, ServedItem
 from serving.feed.guard import VisiblePost
 from serving.post_contents import ContentsReader
-from serving.presenters import posts_public
+from serving.presenters import post_fields
 from serving.schemas.feed import FeedItemPublic, ServedByPublic
 from social_core.models import User
 from social_core.types import PostId
@@ -27,10 +27,10 @@ def feed_items(
     kept = [visible[item.post_id] for item in items]
     authors = {v.author.id: v.author for v in kept}
     liked = {v.post.id for v in kept if v.liked}
-    public = posts_public(session, [v.post for v in kept], viewer, authors=authors, liked=liked, contents=contents)
+    fields = post_fields(session, [v.post for v in kept], viewer, authors, liked, contents)
     return [
-        FeedItemPublic(**dict(post), reason=item.reason, sources=list(item.sources))  # fields, not re-dumped
-        for item, post in zip(items, public, strict=True)
+        FeedItemPublic(**post, reason=item.reason, sources=list(item.sources))
+        for item, post in zip(items, fields, strict=True)
     ]
 
 
