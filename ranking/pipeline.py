@@ -64,7 +64,8 @@ class Pipeline:
         for source in retrieved.failed:
             context.degrade(f"source {source} failed: skipped")
         run = _Timed(list(retrieved.stats))
-        candidates = [ScoredCandidate.of(c) for c in retrieved.candidates]
+        # `merge` made each candidate's sources its own dict: taken over, not copied again (`ScoredCandidate.of`).
+        candidates = [ScoredCandidate(c.post_id, c.author_id, c.sources) for c in retrieved.candidates]
         for hydrator in self.hydrators:
             candidates = run("hydrator", hydrator.name, candidates, partial(_hydrated, hydrator, context))
         for f in self.filters:
