@@ -23,7 +23,7 @@ from ranking.filters.seen import SeenFilter
 from ranking.filters.visibility import BlockedFilter, DeletedFilter, OwnPostFilter, PrivateFilter
 from ranking.hydrators.base import Hydrator
 from ranking.hydrators.features import FeatureHydrator, FeatureReader
-from ranking.hydrators.posts import PostFactsHydrator
+from ranking.hydrators.posts import PostFactsCache, PostFactsHydrator
 from ranking.hydrators.seen import SeenHydrator
 from ranking.hydrators.viewer import ViewerGraphHydrator
 from ranking.model import RankerModel
@@ -140,6 +140,7 @@ class RankingConfig:
     grid: ExploreGridConfig = field(default_factory=ExploreGridConfig)  # explore only
     seen_last_n: int | None = None  # None: every impression the store keeps
     record_seen: bool = True  # served items are added to the seen store
+    post_facts_ttl_s: float = 0.0  # > 0: post facts kept that long between rankings (`PostFactsCache`)
 
 
 def feed_pipeline(
@@ -187,7 +188,8 @@ def _compose(
     extra_filters: list[Filter],
     selectors: list[Selector],
 ) -> Pipeline:
-    hydrators: list[Hydrator] = [PostFactsHydrator(engine), ViewerGraphHydrator(engine)]
+    facts = PostFactsCache(config.post_facts_ttl_s) if config.post_facts_ttl_s > 0 else None
+    hydrators: list[Hydrator] = [PostFactsHydrator(engine, facts), ViewerGraphHydrator(engine)]
     filters: list[Filter] = [DeletedFilter(), OwnPostFilter(), BlockedFilter(), *extra_filters, PrivateFilter()]
     effects: list[SideEffect] = []
     if seen is not None:

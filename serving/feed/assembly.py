@@ -64,7 +64,7 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     features = OnlineFeatures(store, settings.feature_reader)
     weights = ValueWeights().override(settings.ranking_weights)
     seen = SeenStore(redis)
-    config = RankingConfig(weights=weights, record_seen=False)
+    config = RankingConfig(weights=weights, record_seen=False, post_facts_ttl_s=settings.post_facts_ttl_s)
     build = RetrievalBuilder(settings, engine, redis, StoreReader(features), TowerUserFeatures(features), seen, config)
     retrieval = LiveRetrieval(build, two_tower)
     cache_dir = settings.home / "models" / "registry"
