@@ -79,8 +79,7 @@ def plan(quick: bool) -> dict[str, Any]:
 def phase(name: str, timed: Timed, route: str, pipeline: str | None) -> dict[str, Any]:
     """One phase's figures: client and server percentiles, throughput, CPU per request (and the throughput
     it leaves room for on this machine's cores), stages and candidates per ranking."""
-    load, delta = timed.load, timed.delta
-    cpu = cpu_per_request(timed.cpu_before, timed.cpu_after, len(load.ok))
+    load, delta, cpu = timed.load, timed.delta, timed.cpu_ms
     server = delta.histogram(REQUESTS, route=route, status="2xx")
     stages = delta.by_label(STAGES, "stage", pipeline=pipeline) if pipeline else {}
     runs = max((h.count for h in stages.values()), default=0.0)
@@ -143,16 +142,15 @@ async def measure(server: Server, redis: Any, tokens: list[str], spec: dict[str,
 class Timed:
     load: Load
     delta: Scrape  # the server's metrics over the phase
-    cpu_before: dict[str, float]
-    cpu_after: dict[str, float]
+    cpu_ms: dict[str, float]  # per request, by program (`cpu_per_request`)
 
 
 async def _timed(client: httpx.AsyncClient, meter: CpuMeter, calls: list[Call], concurrency: int) -> Timed:
     before = await scrape(client)
     cpu_before = meter.read()
     load = await drive(client, calls, concurrency, PAGE)
-    cpu_after = meter.read()
-    return Timed(load, (await scrape(client)).minus(before), cpu_before, cpu_after)
+    cpu_ms = cpu_per_request(cpu_before, meter.read(), len(load.ok))
+    return Timed(load, (await scrape(client)).minus(before), cpu_ms)
 
 
 def _hits(delta: Scrape) -> dict[str, Any]:

@@ -140,7 +140,6 @@ class RankingConfig:
     grid: ExploreGridConfig = field(default_factory=ExploreGridConfig)  # explore only
     seen_last_n: int | None = None  # None: every impression the store keeps
     record_seen: bool = True  # served items are added to the seen store
-    post_facts_ttl_s: float = 0.0  # > 0: post facts kept that long between rankings (`PostFactsCache`)
 
 
 def feed_pipeline(
@@ -152,12 +151,14 @@ def feed_pipeline(
     load_model: Callable[[], RankerModel | None] = no_model,
     embeddings: PostEmbeddings | None = None,
     config: RankingConfig | None = None,
+    post_facts: PostFactsCache | None = None,  # facts kept between rankings (serving shares one per app)
 ) -> Pipeline:
     """The home feed: followed accounts and recommendations, visible, unseen, diversified by topic and author."""
     config = config or RankingConfig()
     selectors: list[Selector] = [MMR(embeddings, config.mmr)] if embeddings is not None else []
     selectors.append(AuthorDiversity(config.diversity))
-    return _compose("feed", sources, engine, features, seen, load_model, config, [UnfollowedFilter()], selectors)
+    filters: list[Filter] = [UnfollowedFilter()]
+    return _compose("feed", sources, engine, features, seen, post_facts, load_model, config, filters, selectors)
 
 
 def explore_pipeline(
@@ -169,12 +170,14 @@ def explore_pipeline(
     load_model: Callable[[], RankerModel | None] = no_model,
     embeddings: PostEmbeddings | None = None,
     config: RankingConfig | None = None,
+    post_facts: PostFactsCache | None = None,  # facts kept between rankings (serving shares one per app)
 ) -> Pipeline:
     """Explore: out-of-network only (never a followed or blocked author), mixed by source over the grid."""
     config = config or RankingConfig()
     selectors: list[Selector] = [MMR(embeddings, config.mmr)] if embeddings is not None else []
     selectors += [ExploreGridMix(config.grid), AuthorDiversity(config.diversity)]
-    return _compose("explore", sources, engine, features, seen, load_model, config, [FollowedAuthorFilter()], selectors)
+    filters: list[Filter] = [FollowedAuthorFilter()]
+    return _compose("explore", sources, engine, features, seen, post_facts, load_model, config, filters, selectors)
 
 
 def _compose(
@@ -183,13 +186,13 @@ def _compose(
     engine: Engine,
     features: FeatureReader,
     seen: SeenStore | None,
+    post_facts: PostFactsCache | None,
     load_model: Callable[[], RankerModel | None],
     config: RankingConfig,
     extra_filters: list[Filter],
     selectors: list[Selector],
 ) -> Pipeline:
-    facts = PostFactsCache(config.post_facts_ttl_s) if config.post_facts_ttl_s > 0 else None
-    hydrators: list[Hydrator] = [PostFactsHydrator(engine, facts), ViewerGraphHydrator(engine)]
+    hydrators: list[Hydrator] = [PostFactsHydrator(engine, post_facts), ViewerGraphHydrator(engine)]
     filters: list[Filter] = [DeletedFilter(), OwnPostFilter(), BlockedFilter(), *extra_filters, PrivateFilter()]
     effects: list[SideEffect] = []
     if seen is not None:

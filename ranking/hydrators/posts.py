@@ -3,7 +3,7 @@
 A post the database does not know is marked deleted. Errors propagate: without these facts the
 visibility filters cannot run, and serving a post nobody checked is worse than an error.
 
-Serving keeps the facts read lately for a few seconds (`PostFactsCache`, `RankingConfig.post_facts_ttl_s`):
+Serving keeps the facts read lately for a few seconds (`PostFactsCache`, one per app, `post_facts_ttl_s`):
 the same posts are candidates for many viewers, and reading them was the largest database cost of a
 ranking. A post deleted, or an author gone private, within that time can still be ranked; each page is
 checked again as it leaves (`serving.feed.guard`), as it is for the ranked lists cached for minutes.

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime
 from features.store import FeatureStoreConfig
+from ranking.hydrators.posts import PostFactsCache
 from ranking.pipeline import RankingConfig
 from ranking.seen import SeenStore
 from ranking.value_model import ValueWeights
@@ -64,8 +65,10 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     features = OnlineFeatures(store, settings.feature_reader)
     weights = ValueWeights().override(settings.ranking_weights)
     seen = SeenStore(redis)
-    config = RankingConfig(weights=weights, record_seen=False, post_facts_ttl_s=settings.post_facts_ttl_s)
-    build = RetrievalBuilder(settings, engine, redis, StoreReader(features), TowerUserFeatures(features), seen, config)
+    config = RankingConfig(weights=weights, record_seen=False)
+    facts = PostFactsCache(settings.post_facts_ttl_s) if settings.post_facts_ttl_s > 0 else None
+    reader, dense = StoreReader(features), TowerUserFeatures(features)
+    build = RetrievalBuilder(settings, engine, redis, reader, dense, seen, config, facts)
     retrieval = LiveRetrieval(build, two_tower)
     cache_dir = settings.home / "models" / "registry"
     watch = WatchConfig(settings.tracking_uri, RANKER, cache_dir, refresh_s=settings.model_refresh_s)
