@@ -20,6 +20,7 @@ demo: install
 	PIXELRANK_HOME=var/demo $(BIN)/pixelrank demo
 
 test: install
+	@command -v chromium >/dev/null || test -n "$$PIXELRANK_CHROMIUM" || echo "make test: no Chromium found: the browser tests (tests/web) are skipped (apt-get install -y chromium)"
 	$(BIN)/python -m pytest
 
 serve: install

@@ -31,4 +31,6 @@ def test_web_client_is_served(client: TestClient) -> None:
     page = client.get("/app/")
     assert page.status_code == 200
     assert "<title>pixelrank</title>" in page.text
-    assert "async function api(" in client.get("/app/app.js").text
+    module = client.get("/app/js/main.js")  # ES modules: the browser runs them only with a JavaScript type
+    assert module.headers["content-type"].startswith("text/javascript")
+    assert "export async function api(" in client.get("/app/js/api.js").text
