@@ -37,6 +37,7 @@ from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.two_tower.store import blank_unseen_ids
 from candidates.two_tower.task import TaskConfig, TwoTowerTask
 from candidates.two_tower.trainer import TrainConfig, fit
+from features.catalogue import PostCatalogue
 from social_core.db import make_engine
 from social_core.migrate import upgrade
 from training.datasets.engagement import load_engagement, time_split
@@ -85,7 +86,7 @@ def run(quick: bool) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
         chosen = sorted(targets)[:: max(1, len(targets) // (150 if quick else 400))]
         sources = [
             FollowingSource(redis, engine, FollowingConfig(fanout=config)),
-            TwoTowerSource(model, index, engine, TwoTowerSourceConfig(out_of_network=False)),
+            TwoTowerSource(model, index, engine, PostCatalogue(engine), TwoTowerSourceConfig(out_of_network=False)),
             PopularSource(engine),
             SocialProofSource(engine),
             FreshSource(engine),

@@ -8,10 +8,12 @@ None. It is faster because:
 - the whole read is ONE round trip on Redis (`redis_reader`): one HMGET per entity key for all the
   views of that entity (a post's content and counters share Feast's hash), all in one script call;
 - values are decoded in bulk (`online_cells`), the on-demand features computed with numpy;
-- what may be a few seconds stale is kept decoded between calls (`online_cache`): the user's and
-  the authors' rows for `cache_ttl_s` (5 s), the immutable post content for `content_ttl_s`, the
-  post counters and user×author rows for `counter_ttl_s` (1 s: a like shows in the ranker's features
-  at most a second after it reached the online store). `cache_ttl_s=0` reads everything fresh.
+- what may be a few seconds stale is kept decoded between calls (`online_cache`): the user's rows for
+  `cache_ttl_s` (5 s), the user×author rows for `counter_ttl_s` (1 s: a like shows in the ranker's
+  features at most a second after it reached the online store). With a `PostCatalogue`, the post and
+  author rows are kept in its dense tables until an outbox event changes them (`FeatureRows`), so a
+  ranking reads only the viewer's own rows; without one, the authors' rows for `cache_ttl_s`, post
+  content for `content_ttl_s` and post counters for `counter_ttl_s`. `cache_ttl_s=0` reads everything fresh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from features.catalogue import ENTITY_VIEWS, FeatureRows, PostCatalogue
 from features.online_cache import RowCache
 from features.online_cells import OnlineReader, ReadRequest
 from features.online_keys import KeyCodec
@@ -61,6 +64,7 @@ class Hydrator:
         config: HydratorConfig = HydratorConfig(),
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        catalogue: PostCatalogue | None = None,
     ) -> None:
         self.reader, self.config, self.wall_clock = reader, config, wall_clock
         selection = SERVICES[config.service]
@@ -77,13 +81,20 @@ class Hydrator:
         for view in self.reads:
             self.views_of.setdefault(ENTITY_OF_VIEW[view], []).append(view)
         self.codecs = {ENTITY_OF_VIEW[v]: KeyCodec(VIEWS[v][0], reader.key_suffix) for v in self.reads}
-        self.caches = {
+        self.caches: dict[str, RowCache | FeatureRows] = {
             v: RowCache(config.ttl(v), len(f), clock, keep_missing=v != "post_content") for v, f in self.reads.items()
         }
+        if catalogue is not None and config.cache_ttl_s > 0:  # post and author rows: kept until an event changes them
+            for view in self.reads.keys() & {v for views in ENTITY_VIEWS.values() for v in views}:
+                self.caches[view] = catalogue.feature_rows(
+                    view, len(self.reads[view]), keep_missing=view != "post_content"
+                )
 
     @classmethod
-    def from_store(cls, store: Any, config: HydratorConfig = HydratorConfig()) -> Hydrator:
-        return cls(reader_for(store.config), config)
+    def from_store(
+        cls, store: Any, config: HydratorConfig = HydratorConfig(), catalogue: PostCatalogue | None = None
+    ) -> Hydrator:
+        return cls(reader_for(store.config), config, catalogue=catalogue)
 
     def __call__(
         self, user_id: int, post_ids: Sequence[int], author_ids: Sequence[int], request_ts: float | None = None

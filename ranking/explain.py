@@ -11,13 +11,14 @@ you follow"). Phrases are looked up by feature name (`features.schema`), never b
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import numpy as np
 
+from ranking.frame import Frame
 from ranking.scorers.base import FeatureFrame, Scorer
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.types import RankingContext
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -62,30 +63,44 @@ def source_phrase(sources: Sequence[str]) -> str | None:
     return next((SOURCE_PHRASES[s] for s in SOURCE_PHRASES if s in sources), None)
 
 
+Usernames = Callable[[Sequence[int]], list[str | None]]
+
+
+def no_names(author_ids: Sequence[int]) -> list[str | None]:
+    return [None] * len(author_ids)
+
+
 class Explainer:
+    """Worked out for the served rows only: their contributions, phrases and authors' names."""
+
     name = "explain"
 
-    def __call__(self, context: RankingContext, served: list[ScoredCandidate], scorer: Scorer) -> list[ScoredCandidate]:
-        """Set `reason` on every served candidate (and return them, as the other stages do)."""
-        heads = [c.head for c in served]
+    def __init__(self, usernames: Usernames = no_names) -> None:
+        self.usernames = usernames
+
+    def __call__(self, context: RankingContext, served: Frame, scorer: Scorer) -> list[str]:
+        """The reason of every served row, in order."""
+        heads = served.head_names()
         strongest: list[str | None] = [None] * len(served)
         for head in dict.fromkeys(heads):
-            rows = [i for i, h in enumerate(heads) if h == head]
-            matrix = np.stack([_features(served[i], context) for i in rows])
-            contributions = _contributions(scorer, FeatureFrame(matrix, context.feature_columns), head)
+            rows = np.flatnonzero(np.array(heads) == head)
+            features = FeatureFrame(served.features[rows], served.feature_columns)
+            contributions = _contributions(scorer, features, head)
             if contributions is None:
                 continue
-            for row, phrase in zip(rows, strongest_phrases(contributions, scorer.feature_names), strict=True):
+            for row, phrase in zip(rows.tolist(), strongest_phrases(contributions, scorer.feature_names), strict=True):
                 strongest[row] = phrase
-        for candidate, head, phrase in zip(served, heads, strongest, strict=True):
-            candidate.reason = reason(candidate, phrase or HEAD_PHRASES.get(head, HEAD_PHRASES["like"]))
-        return served
+        names = self.usernames(served.author_id.tolist())
+        return [
+            reason(name, served.source_names(row), phrase or HEAD_PHRASES.get(head, HEAD_PHRASES["like"]))
+            for row, (name, head, phrase) in enumerate(zip(names, heads, strongest, strict=True))
+        ]
 
 
-def reason(candidate: ScoredCandidate, phrase: str) -> str:
+def reason(author_name: str | None, sources: tuple[str, ...], phrase: str) -> str:
     """The phrase, then the source's unless both say the same thing (the author twice, popularity twice)."""
-    author = f"@{candidate.author_name}" if candidate.author_name else "this account"
-    return reason_template(phrase, tuple(candidate.sources)).format(author=author)
+    author = f"@{author_name}" if author_name else "this account"
+    return reason_template(phrase, sources).format(author=author)
 
 
 @cache  # a handful of phrases × source sets: worked out once, not for each of a list's 300 items
@@ -117,9 +132,3 @@ def _contributions(scorer: Scorer, frame: FeatureFrame, head: str) -> np.ndarray
     except Exception:  # an explanation is worth less than the page: fall back to the head's phrase
         log.exception("contributions of %s failed", scorer.version)
         return None
-
-
-def _features(candidate: ScoredCandidate, context: RankingContext) -> np.ndarray:
-    if candidate.features is None:
-        raise ValueError(f"post {candidate.post_id} reached explanations without features")
-    return candidate.features

@@ -8,9 +8,15 @@ in run order, with its seconds and candidates in and out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from social_core.types import PostId, UserId
+
+if TYPE_CHECKING:
+    from ranking.frame import Frame
 
 
 @dataclass(frozen=True)
@@ -50,10 +56,31 @@ class StageStat:
 
 
 @dataclass(frozen=True)
+class ServedRows:
+    """The feature rows the served items were scored with, in served order (their impressions log them)."""
+
+    columns: tuple[str, ...] = ()
+    post_ids: tuple[PostId, ...] = ()
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @classmethod
+    def of(cls, served: Frame) -> ServedRows:
+        return cls(served.feature_columns, tuple(served.post_id.tolist()), served.features)
+
+    def row(self, post_id: PostId) -> np.ndarray | None:
+        try:
+            row: np.ndarray = self.matrix[self.post_ids.index(post_id)]
+        except ValueError:
+            return None
+        return row
+
+
+@dataclass(frozen=True)
 class PipelineResult:
     items: list[ServedItem]
     served_by: ServedBy
     stages: list[StageStat]
+    rows: ServedRows = field(default_factory=ServedRows)
 
     def candidates_per_source(self) -> dict[str, int]:
         return {s.name: s.count_out for s in self.stages if s.kind == "source"}

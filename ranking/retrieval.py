@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from candidates.merge import merge
 from candidates.sources.base import Source
 from candidates.types import Candidate, CandidateQuery, CandidateSource
+from ranking.frame import Frame, empty, merged
 from ranking.result import StageStat
 
 log = logging.getLogger("pixelrank.ranking")
@@ -22,7 +22,7 @@ log = logging.getLogger("pixelrank.ranking")
 
 @dataclass
 class Retrieved:
-    candidates: list[Candidate]
+    frame: Frame
     stats: list[StageStat] = field(default_factory=list)
     answered: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -30,7 +30,7 @@ class Retrieved:
 
 def retrieve_all(sources: Sequence[CandidateSource], query: CandidateQuery) -> Retrieved:
     results: list[list[Candidate]] = []
-    out = Retrieved([])
+    out = Retrieved(empty())
     for source in sources:
         started = time.perf_counter()
         try:
@@ -43,7 +43,7 @@ def retrieve_all(sources: Sequence[CandidateSource], query: CandidateQuery) -> R
         out.stats.append(StageStat("source", source.name, time.perf_counter() - started, 0, len(found)))
         results.append(found)
     started = time.perf_counter()
-    out.candidates = merge(results)
+    out.frame = merged([s.name for s in sources], results)
     proposed = sum(map(len, results))
-    out.stats.append(StageStat("merge", "dedupe", time.perf_counter() - started, proposed, len(out.candidates)))
+    out.stats.append(StageStat("merge", "dedupe", time.perf_counter() - started, proposed, len(out.frame)))
     return out

@@ -7,16 +7,15 @@ restart. A model that fails at predict time is replaced by the heuristic for tha
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from ranking.frame import Frame
 from ranking.model import RankerModel
 from ranking.scorers.base import FeatureFrame, Scorer
 from ranking.scorers.registry import ScorerConfig, build_scorer, resolve_scorer
-from ranking.types import RankingContext, ScoredCandidate
-from ranking.value_model import ValueWeights, summed, top_heads, value_terms
+from ranking.types import RankingContext
+from ranking.value_model import ValueWeights, summed, top_head_index, value_terms
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -40,34 +39,28 @@ class ScoreStage:
     def __init__(self, scoring: Scoring) -> None:
         self.scoring = scoring
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate], weights: ValueWeights) -> Scorer:
-        """Fill the score and the top head on every candidate; return the scorer that did it."""
+    def __call__(self, context: RankingContext, frame: Frame, weights: ValueWeights) -> Scorer:
+        """Fill the score and the top head of every row; return the scorer that did it."""
         scorer, fallback = resolve_scorer(self.scoring.config, self.scoring.load_model)
         if fallback:
             context.degrade(fallback)
-        frame = frame_of(context, candidates)
+        features = feature_frame(frame)
         try:
-            predictions = scorer(frame)
+            predictions = scorer(features)
         except Exception:
             if scorer.kind == "heuristic":
                 raise
             log.exception("ranker %s failed; scoring with the heuristic", scorer.version)
             context.degrade("model failed: heuristic scorer")
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
-            predictions = scorer(frame)
+            predictions = scorer(features)
         terms = value_terms(predictions, weights)
-        scores = summed(terms, len(candidates))
-        # Whole-array, then plain floats and strings row by row: a dict of predictions and one of terms per
-        # candidate cost more than the model.
-        for candidate, score, head in zip(candidates, scores.tolist(), top_heads(terms, len(candidates)), strict=True):
-            candidate.score, candidate.head = score, head
+        frame.score = summed(terms, len(frame))
+        frame.heads, frame.head = top_head_index(terms, len(frame))
         return scorer
 
 
-def frame_of(context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FeatureFrame:
-    columns = context.feature_columns
-    rows = [c.features for c in candidates]
-    if any(r is None for r in rows):
+def feature_frame(frame: Frame) -> FeatureFrame:
+    if frame.features.shape != (len(frame), len(frame.feature_columns)):
         raise ValueError("every candidate needs features before scoring")
-    matrix = np.stack(rows) if rows else np.zeros((0, len(columns)))  # type: ignore[arg-type]
-    return FeatureFrame(matrix, columns)
+    return FeatureFrame(frame.features, frame.feature_columns)

@@ -6,11 +6,11 @@ Side effects fail open: the page is already built, a Redis hiccup only risks a r
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Protocol
 
+from ranking.frame import Frame
 from ranking.seen import SeenStore
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.types import RankingContext
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -18,7 +18,7 @@ log = logging.getLogger("pixelrank.ranking")
 class SideEffect(Protocol):
     name: str
 
-    def __call__(self, context: RankingContext, served: Sequence[ScoredCandidate]) -> None: ...
+    def __call__(self, context: RankingContext, served: Frame) -> None: ...
 
 
 class RecordSeen:
@@ -27,8 +27,8 @@ class RecordSeen:
     def __init__(self, store: SeenStore) -> None:
         self.store = store
 
-    def __call__(self, context: RankingContext, served: Sequence[ScoredCandidate]) -> None:
+    def __call__(self, context: RankingContext, served: Frame) -> None:
         try:
-            self.store.record(context.viewer.user_id, [c.post_id for c in served], context.now_ts)
+            self.store.record(context.viewer.user_id, served.post_id.tolist(), context.now_ts)
         except Exception:
             log.exception("recording seen posts of user %s failed", context.viewer.user_id)

@@ -1,7 +1,7 @@
-"""Value types the ranking stages pass along: the request, the viewer's facts, the candidate being ranked.
+"""Value types the ranking stages pass along: the request and the viewer's facts.
 
 A request flows through the stages as one `RankingContext` (what is known about the viewer, and
-what fell back) and a list of `ScoredCandidate`s that each stage enriches, shrinks or reorders.
+what fell back) and one `ranking.frame.Frame` of candidates that each stage fills, masks or reorders.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from candidates.types import Candidate
+from social_core.preferences import RankingPreferences
 from social_core.types import PostId, UserId
 
 
@@ -24,6 +24,7 @@ class RankingRequest:
     now_ts: float | None = None  # epoch seconds; None: wall clock
     per_source: int = 500  # candidates asked of each source
     weight_overrides: Mapping[str, float] | None = None
+    preferences: RankingPreferences | None = None  # the user's feed knobs (`PreferenceBoost`); None: as ranked
 
 
 @dataclass
@@ -45,34 +46,14 @@ class RankingContext:
     request: RankingRequest
     now_ts: float
     viewer: ViewerFacts
-    feature_columns: tuple[str, ...] = ()  # names of `ScoredCandidate.features`, set by the feature hydrator
     degraded: list[str] = field(default_factory=list)
 
     def degrade(self, reason: str) -> None:
         self.degraded.append(reason)
 
 
-@dataclass
-class ScoredCandidate:
-    """A candidate post on its way through the pipeline; later stages fill the later fields."""
-
-    post_id: PostId
-    author_id: UserId | None
-    sources: dict[str, float]
-    author_name: str | None = None
-    author_private: bool = False
-    deleted: bool = False  # deleted, or not in the database at all
-    features: np.ndarray | None = None  # one row of the ranker's feature matrix
-    score: float = 0.0  # the value model's: Σ weight · probability over the heads
-    head: str = "like"  # the head with the largest positive term (`value_model.top_heads`)
-    reason: str = ""
-
-    @classmethod
-    def of(cls, candidate: Candidate) -> ScoredCandidate:
-        return cls(candidate.post_id, candidate.author_id, dict(candidate.sources))
-
-
-@dataclass(frozen=True)
-class FilterResult:
-    kept: list[ScoredCandidate]
-    removed: list[ScoredCandidate]
+def ids_in(values: np.ndarray, ids: set[int] | dict[int, int]) -> np.ndarray:
+    """A mask over `values`: which are among `ids` (whole-array, not a membership test per row)."""
+    if not ids or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    return np.isin(values, np.fromiter(ids, dtype=np.int64, count=len(ids)))

@@ -70,10 +70,16 @@ def summed(terms: Mapping[str, np.ndarray], n: int) -> np.ndarray:
 def top_heads(terms: Mapping[str, np.ndarray], n: int) -> list[str]:
     """Per candidate, the head with the largest positive term (the first such head on a tie), "like" where
     none is positive: what the item is expected to earn, as its explanation says."""
-    heads = list(terms)
-    if not heads:
-        return ["like"] * n
-    matrix = np.column_stack([np.asarray(terms[h], dtype=np.float64) for h in heads])
+    heads, best = top_head_index(terms, n)
+    return [heads[j] for j in best.tolist()]
+
+
+def top_head_index(terms: Mapping[str, np.ndarray], n: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """`top_heads` as the head names and each candidate's index into them (whole-array, for a frame)."""
+    heads = tuple(terms) if "like" in terms else (*terms, "like")
+    if not terms:
+        return heads, np.zeros(n, dtype=np.int64)
+    matrix = np.column_stack([np.asarray(terms[h], dtype=np.float64) for h in terms])
     best = matrix.argmax(axis=1)
     positive = matrix[np.arange(n), best] > 0
-    return [heads[j] if ok else "like" for j, ok in zip(best.tolist(), positive.tolist(), strict=True)]
+    return heads, np.where(positive, best, heads.index("like")).astype(np.int64)

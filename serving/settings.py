@@ -114,11 +114,12 @@ class Settings(BaseSettings):
         "is Python holding the GIL: pages served side by side in threads take turns every few milliseconds and "
         "cost more CPU each (benchmarks/feed.py), so run more workers rather than raising this.",
     )
-    post_facts_ttl_s: float = Field(
-        30.0,
+    catalogue_refresh_s: float = Field(
+        0.5,
         ge=0,
-        description="Seconds a ranking keeps the posts' facts it read (author, deleted, author private) for the "
-        "next rankings (0: read every time); each page is checked again before it is served.",
+        description="Seconds the in-process post catalogue (author, created, deleted, author private of every "
+        "post) may lag the outbox before a ranking reads the new events (0: at every ranking); each page is "
+        "checked again before it is served.",
     )
     feed_cache_size: int = Field(300, description="Items ranked and cached per feed/explore refresh (page 1).")
     feed_candidates: dict[str, int] = Field(

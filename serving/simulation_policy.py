@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from candidates.two_tower.runtime import TwoTowerRuntime
 from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
 from candidates.two_tower.user_features import UserFeatures
+from features.catalogue import PostCatalogue
 from features.hydrate import Hydrator, HydratorConfig
 from features.store import FeatureStoreConfig
 from ranking.embeddings import IndexEmbeddings
@@ -83,7 +84,8 @@ def register_model_policy(
         dense = UserFeatures(Hydrator(reader, HydratorConfig(service=TWO_TOWER_SERVICE, cache_ttl_s=0.0)))
         fanout = settings.fanout_config
         redis = fakeredis.FakeRedis()
-        sources, degraded = feed_sources(settings.feed_candidates, engine, redis, fanout, two_tower, dense)
+        catalogue = PostCatalogue(engine)
+        sources, degraded = feed_sources(settings.feed_candidates, engine, redis, fanout, two_tower, dense, catalogue)
         for reason in degraded:
             log.warning("model policy: %s", reason)  # e.g. no two-tower version yet: popular takes its share
         weights = ValueWeights().override(settings.ranking_weights)
@@ -92,6 +94,7 @@ def register_model_policy(
         pipeline = feed_pipeline(
             sources,
             engine,
+            catalogue,
             AsOfFeatures(reader),
             seen=LoggedImpressions(context.index),
             load_model=lambda: model,

@@ -22,8 +22,8 @@ from candidates.two_tower.embed import embed_users
 from candidates.two_tower.inputs import pad_rows
 from candidates.two_tower.model import TwoTower
 from candidates.types import Candidate, CandidateQuery
-from social_core.id_list import in_ids
-from social_core.models import Follow, Post
+from features.catalogue import PostCatalogue
+from social_core.models import Follow
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,11 @@ class TwoTowerSource(Source):
         model: TwoTower,
         index: PostIndex,
         engine: Engine,
+        catalogue: PostCatalogue,
         config: TwoTowerSourceConfig | None = None,
         dense_features: Callable[[int], np.ndarray | None] | None = None,
     ) -> None:
-        self.model, self.index, self.engine = model, index, engine
+        self.model, self.index, self.engine, self.catalogue = model, index, engine, catalogue
         self.config = config or TwoTowerSourceConfig()
         self.dense_features = dense_features or (lambda _user: None)
         # Built once, run with each request's values: building SQLAlchemy statements per request showed in profiles.
@@ -55,40 +56,27 @@ class TwoTowerSource(Source):
             .order_by(rows.c.created_at.desc())
             .limit(bindparam("limit"))
         )
-        self._live_authors = select(Post.id, Post.author_id).where(
-            in_ids(Post.id, "post_ids"),
-            Post.deleted_at.is_(None),
-            Post.created_at <= bindparam("now"),
-        )
         self._followees = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
 
     def fetch(self, query: CandidateQuery) -> list[Candidate]:
         now = query_now(query)
         user = self.user_embedding(query.user_id, now)
         ids, scores = self.index.search(user, int(query.limit * self.config.overfetch) + len(query.exclude_post_ids))
-        found = [
-            (post, score)
-            for post, score in zip(ids[0].tolist(), scores[0].tolist(), strict=True)
-            if post >= 0 and post not in query.exclude_post_ids
-        ]
-        # Most found posts are kept: their authors are read about `limit` at a time, best first, until
-        # `limit` are in (reading all of the overfetch was most of this source's time).
-        step = max(query.limit + query.limit // 4, 1)
-        out: list[Candidate] = []
+        found = ids[0] >= 0
+        posts, scores = ids[0][found], scores[0][found]
+        if query.exclude_post_ids:
+            kept = ~np.isin(posts, np.fromiter(query.exclude_post_ids, dtype=np.int64))
+            posts, scores = posts[kept], scores[kept]
+        facts = self.catalogue.facts(posts)  # live posts by authors not left out, in the index's order
         with self.engine.connect() as conn:
-            excluded = self._excluded(conn, query.user_id)
-            for start in range(0, len(found), step):
-                chunk = found[start : start + step]
-                rows = conn.execute(self._live_authors, {"post_ids": [p for p, _ in chunk], "now": at(now)}).all()
-                authors = {int(p): int(a) for p, a in rows}
-                out += [
-                    Candidate(post, authors[post], {self.name: score})
-                    for post, score in chunk
-                    if post in authors and authors[post] not in excluded
-                ]
-                if len(out) >= query.limit:
-                    break
-        return out[: query.limit]
+            excluded = np.fromiter(self._excluded(conn, query.user_id), dtype=np.int64)
+        live = facts.known & ~facts.deleted & (facts.created_ts <= now) & ~np.isin(facts.author_id, excluded)
+        rows = np.flatnonzero(live)[: query.limit]
+        authors = facts.author_id[rows].tolist()
+        return [
+            Candidate(post, author, {self.name: score})
+            for post, author, score in zip(posts[rows].tolist(), authors, scores[rows].tolist(), strict=True)
+        ]
 
     def user_embedding(self, user_id: int, now: float) -> np.ndarray:
         config = self.model.config

@@ -1,1 +1,1 @@
-"""Filters: each drops some candidates and says which (`FilterResult(kept, removed)`)."""
+"""Filters: each says which candidates it drops, as a mask over the frame (the pipeline counts them)."""

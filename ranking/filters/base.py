@@ -1,23 +1,18 @@
-"""The filter contract, and `partition`, which every filter uses to split by one predicate."""
+"""The filter contract: a frame in, the mask of the rows it removes out (the pipeline counts and applies it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from ranking.types import FilterResult, RankingContext, ScoredCandidate
+import numpy as np
+
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 class Filter(Protocol):
     name: str
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult: ...
-
-
-def partition(candidates: Sequence[ScoredCandidate], remove: Callable[[ScoredCandidate], bool]) -> FilterResult:
-    """Keep the candidates `remove` rejects, in order; the others go to `removed`."""
-    kept: list[ScoredCandidate] = []
-    removed: list[ScoredCandidate] = []
-    for candidate in candidates:
-        (removed if remove(candidate) else kept).append(candidate)
-    return FilterResult(kept, removed)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        """(len(frame),) bool: True for each row this filter removes."""
+        ...

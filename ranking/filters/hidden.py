@@ -6,11 +6,12 @@ hide), which is what "see less" promises rather than "see none".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ranking.filters.base import partition
-from ranking.types import FilterResult, RankingContext, ScoredCandidate
+import numpy as np
+
+from ranking.frame import Frame
+from ranking.types import RankingContext, ids_in
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,8 @@ class HiddenFilter:
     def __init__(self, config: HiddenConfig | None = None) -> None:
         self.config = config or HiddenConfig()
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
         viewer, limit = context.viewer, self.config.author_hides
-        return partition(
-            candidates,
-            lambda c: (
-                c.post_id in viewer.hidden_posts
-                or (c.author_id is not None and viewer.hides_by_author.get(c.author_id, 0) >= limit)
-            ),
-        )
+        dropped = {author for author, hides in viewer.hides_by_author.items() if hides >= limit}
+        removed: np.ndarray = ids_in(frame.post_id, viewer.hidden_posts) | ids_in(frame.author_id, dropped)
+        return removed

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
-from ranking.filters.base import partition
-from ranking.types import FilterResult, RankingContext, ScoredCandidate
+from ranking.frame import Frame
+from ranking.types import RankingContext, ids_in
 
 FOLLOWING = "following"
 
@@ -21,18 +21,20 @@ FOLLOWING = "following"
 class FollowedAuthorFilter:
     name = "followed_author"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        followed = context.viewer.followed
-        return partition(candidates, lambda c: c.author_id in followed)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        return ids_in(frame.author_id, context.viewer.followed)
 
 
 class UnfollowedFilter:
     name = "unfollowed"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        followed = context.viewer.followed
-        for candidate in candidates:
-            stale = FOLLOWING in candidate.sources and candidate.author_id not in followed
-            if stale and len(candidate.sources) > 1:
-                del candidate.sources[FOLLOWING]
-        return partition(candidates, lambda c: FOLLOWING in c.sources and c.author_id not in followed)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        bit = frame.bit(FOLLOWING)
+        if not bit:
+            return np.zeros(len(frame), dtype=bool)
+        stale = ((frame.source_bits & bit) != 0) & ~ids_in(frame.author_id, context.viewer.followed)
+        also = stale & (frame.source_bits != bit)  # proposed by another source too: kept, without `following`
+        frame.source_bits[also] &= ~bit
+        frame.source_scores[also, frame.sources.index(FOLLOWING)] = np.nan
+        removed: np.ndarray = stale & ~also
+        return removed

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
-from ranking.filters.base import partition
-from ranking.types import FilterResult, RankingContext, ScoredCandidate
+from ranking.frame import Frame
+from ranking.types import RankingContext, ids_in
 
 
 class SeenFilter:
     name = "seen"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        seen = context.viewer.seen
-        return partition(candidates, lambda c: c.post_id in seen)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        return ids_in(frame.post_id, context.viewer.seen)

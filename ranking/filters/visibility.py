@@ -7,10 +7,10 @@ two queries per author; `tests/ranking/test_filters.py` holds the two to the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
 
-from ranking.filters.base import partition
-from ranking.types import FilterResult, RankingContext, ScoredCandidate
+from ranking.frame import NO_AUTHOR, Frame
+from ranking.types import RankingContext, ids_in
 
 
 class DeletedFilter:
@@ -18,15 +18,17 @@ class DeletedFilter:
 
     name = "deleted"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        return partition(candidates, lambda c: c.deleted or c.author_id is None)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        removed: np.ndarray = frame.deleted | (frame.author_id == NO_AUTHOR)
+        return removed
 
 
 class OwnPostFilter:
     name = "own_post"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        return partition(candidates, lambda c: c.author_id == context.viewer.user_id)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        removed: np.ndarray = frame.author_id == context.viewer.user_id
+        return removed
 
 
 class BlockedFilter:
@@ -34,9 +36,8 @@ class BlockedFilter:
 
     name = "blocked"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
-        blocked = context.viewer.blocked
-        return partition(candidates, lambda c: c.author_id in blocked)
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        return ids_in(frame.author_id, context.viewer.blocked)
 
 
 class PrivateFilter:
@@ -44,9 +45,8 @@ class PrivateFilter:
 
     name = "private"
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> FilterResult:
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
         viewer = context.viewer
-        return partition(
-            candidates,
-            lambda c: c.author_private and c.author_id != viewer.user_id and c.author_id not in viewer.followed,
-        )
+        allowed = ids_in(frame.author_id, viewer.followed) | (frame.author_id == viewer.user_id)
+        removed: np.ndarray = frame.author_private & ~allowed
+        return removed

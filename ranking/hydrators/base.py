@@ -1,14 +1,14 @@
-"""The hydrator contract: fill facts into the context or the candidates, in place."""
+"""The hydrator contract: fill facts into the context or columns of the frame, in place."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 class Hydrator(Protocol):
     name: str
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None: ...
+    def __call__(self, context: RankingContext, frame: Frame) -> None: ...

@@ -13,7 +13,8 @@ from typing import Protocol
 import numpy as np
 
 from features.schema import default
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -36,15 +37,13 @@ class FeatureHydrator:
         self.columns = tuple(reader.columns)
         self.defaults = np.array([default(c) for c in self.columns])
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
-        context.feature_columns = self.columns
-        posts = [c.post_id for c in candidates]
-        authors = [c.author_id if c.author_id is not None else -1 for c in candidates]
+    def __call__(self, context: RankingContext, frame: Frame) -> None:
+        frame.feature_columns = self.columns
         try:
+            posts, authors = frame.post_id.tolist(), frame.author_id.tolist()
             matrix = self.reader(context.viewer.user_id, posts, authors, context.now_ts)
         except Exception:
             log.exception("feature hydration failed for user %s", context.viewer.user_id)
             context.degrade("online store unreachable: feature defaults")
-            matrix = np.tile(self.defaults, (len(candidates), 1))
-        for candidate, row in zip(candidates, matrix, strict=True):
-            candidate.features = row
+            matrix = np.tile(self.defaults, (len(frame), 1))
+        frame.features = np.asarray(matrix, dtype=np.float64).reshape(len(frame), len(self.columns))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
+from ranking.frame import Frame
 from ranking.seen import SeenStore
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.types import RankingContext
 
 log = logging.getLogger("pixelrank.ranking")
 
@@ -17,7 +17,7 @@ class SeenHydrator:
     def __init__(self, store: SeenStore, last_n: int | None = None) -> None:
         self.store, self.last_n = store, last_n
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
+    def __call__(self, context: RankingContext, frame: Frame) -> None:
         try:
             context.viewer.seen |= set(self.store.recent(context.viewer.user_id, self.last_n))
         except Exception:

@@ -6,12 +6,12 @@ Three small indexed queries per request instead of two per author. Errors propag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+import numpy as np
 from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.frame import NO_AUTHOR, Frame
+from ranking.types import RankingContext
 from social_core.id_list import in_ids
 from social_core.models import Block, Follow, Hide
 
@@ -40,11 +40,12 @@ class ViewerGraphHydrator:
             .group_by(Hide.author_id)
         )
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> None:
+    def __call__(self, context: RankingContext, frame: Frame) -> None:
         viewer = context.viewer
         me = viewer.user_id
-        authors = sorted({c.author_id for c in candidates if c.author_id is not None and c.author_id != me})
-        posts = [c.post_id for c in candidates]
+        authors = np.unique(frame.author_id)
+        authors = authors[(authors != NO_AUTHOR) & (authors != me)].tolist()
+        posts = frame.post_id.tolist()
         if not authors and not posts:
             return
         values = {"me": me, "authors": authors, "posts": posts}

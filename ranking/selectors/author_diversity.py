@@ -7,10 +7,13 @@ that ends early beats a wall of one account.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
 from dataclasses import dataclass
 
-from ranking.types import RankingContext, ScoredCandidate
+import numpy as np
+
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 @dataclass(frozen=True)
@@ -28,18 +31,24 @@ class AuthorDiversity:
     def __init__(self, config: AuthorDiversityConfig | None = None) -> None:
         self.config = config or AuthorDiversityConfig()
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> list[ScoredCandidate]:
-        pending = list(candidates)
-        out: list[ScoredCandidate] = []
-        run_author, run = None, 0
-        while pending:
-            pick = next(
-                (i for i, c in enumerate(pending) if c.author_id != run_author or run < self.config.max_run), None
-            )
-            if pick is None:
-                break
-            chosen = pending.pop(pick)
-            run = run + 1 if chosen.author_id == run_author else 1
-            run_author = chosen.author_id
-            out.append(chosen)
-        return out
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        """One pass: a candidate whose author's run is full waits in `waiting` (all of that one author, since
+        only the running author's posts wait) until another author's post breaks the run."""
+        authors, max_run = frame.author_id.tolist(), self.config.max_run
+        out: list[int] = []
+        waiting: deque[int] = deque()
+        run_author, run, position = None, 0, 0
+        while True:
+            if waiting and (authors[waiting[0]] != run_author or run < max_run):
+                pick = waiting.popleft()
+            else:
+                while position < len(authors) and authors[position] == run_author and run >= max_run:
+                    waiting.append(position)
+                    position += 1
+                if position == len(authors):
+                    break
+                pick, position = position, position + 1
+            run = run + 1 if authors[pick] == run_author else 1
+            run_author = authors[pick]
+            out.append(pick)
+        return np.array(out, dtype=np.int64)

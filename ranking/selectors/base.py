@@ -1,14 +1,16 @@
-"""The selector contract: candidates sorted by score in, the order to serve out (possibly fewer)."""
+"""The selector contract: a frame sorted by score in, the order to serve out (row indices, possibly fewer)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
-from ranking.types import RankingContext, ScoredCandidate
+import numpy as np
+
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 class Selector(Protocol):
     name: str
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> list[ScoredCandidate]: ...
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray: ...

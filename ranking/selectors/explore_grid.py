@@ -8,10 +8,13 @@ remaining candidate; when the sources with a share run dry, the rest follow in s
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ranking.types import RankingContext, ScoredCandidate
+import numpy as np
+
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 def _default_shares() -> dict[str, float]:
@@ -35,18 +38,19 @@ class ExploreGridMix:
         total = sum(self.config.shares.values())
         self.shares = {source: share / total for source, share in self.config.shares.items() if share > 0}
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> list[ScoredCandidate]:
-        queues: dict[str, deque[ScoredCandidate]] = {source: deque() for source in self.shares}
-        rest: list[ScoredCandidate] = []
-        for candidate in candidates:
-            bucket = next((s for s in self.shares if s in candidate.sources), None)
-            (queues[bucket].append(candidate) if bucket else rest.append(candidate))
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        queues: dict[str, deque[int]] = {source: deque() for source in self.shares}
+        rest: list[int] = []
+        bits = [frame.bit(source) for source in self.shares]
+        for row, mask in enumerate(frame.source_bits.tolist()):
+            bucket = next((s for s, bit in zip(self.shares, bits, strict=True) if mask & bit), None)
+            (queues[bucket].append(row) if bucket else rest.append(row))
         taken = dict.fromkeys(self.shares, 0)
-        out: list[ScoredCandidate] = []
+        out: list[int] = []
         while any(queues.values()):
             placed = len(out) + 1
             live = [s for s in self.shares if queues[s]]
             source = max(live, key=lambda s: self.shares[s] * placed - taken[s])
             taken[source] += 1
             out.append(queues[source].popleft())
-        return out + rest
+        return np.array(out + rest, dtype=np.int64)

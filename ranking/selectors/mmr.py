@@ -14,7 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ranking.types import RankingContext, ScoredCandidate
+from ranking.frame import Frame
+from ranking.types import RankingContext
 
 
 class PostEmbeddings(Protocol):
@@ -39,14 +40,13 @@ class MMR:
     def __init__(self, embeddings: PostEmbeddings, config: MMRConfig | None = None) -> None:
         self.embeddings, self.config = embeddings, config or MMRConfig()
 
-    def __call__(self, context: RankingContext, candidates: Sequence[ScoredCandidate]) -> list[ScoredCandidate]:
-        head, tail = list(candidates[: self.config.window]), list(candidates[self.config.window :])
-        if len(head) < 3:
-            return head + tail
-        order = mmr_order(
-            np.array([c.score for c in head]), self.embeddings([c.post_id for c in head]), self.config.relevance_weight
-        )
-        return [head[i] for i in order] + tail
+    def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
+        window = min(self.config.window, len(frame))
+        if window < 3:
+            return np.arange(len(frame))
+        vectors = self.embeddings(frame.post_id[:window].tolist())
+        order = mmr_order(frame.score[:window], vectors, self.config.relevance_weight)
+        return np.concatenate([np.array(order, dtype=np.int64), np.arange(window, len(frame))])
 
 
 def mmr_order(scores: np.ndarray, vectors: np.ndarray, relevance_weight: float) -> list[int]:

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime
+from features.catalogue import CatalogueConfig, PostCatalogue
 from features.store import FeatureStoreConfig
-from ranking.hydrators.posts import PostFactsCache
 from ranking.pipeline import RankingConfig
 from ranking.seen import SeenStore
 from ranking.value_model import ValueWeights
@@ -62,13 +62,13 @@ class FeedStack:
 
 def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: TwoTowerRuntime | None) -> FeedStack:
     store = FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)
-    features = OnlineFeatures(store, settings.feature_reader)
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=settings.catalogue_refresh_s))
+    features = OnlineFeatures(store, settings.feature_reader, catalogue)
     weights = ValueWeights().override(settings.ranking_weights)
     seen = SeenStore(redis)
     config = RankingConfig(weights=weights, record_seen=False)
-    facts = PostFactsCache(settings.post_facts_ttl_s) if settings.post_facts_ttl_s > 0 else None
     reader, dense = StoreReader(features), TowerUserFeatures(features)
-    build = RetrievalBuilder(settings, engine, redis, reader, dense, seen, config, facts)
+    build = RetrievalBuilder(settings, engine, redis, catalogue, reader, dense, seen, config)
     retrieval = LiveRetrieval(build, two_tower)
     cache_dir = settings.home / "models" / "registry"
     watch = WatchConfig(settings.tracking_uri, RANKER, cache_dir, refresh_s=settings.model_refresh_s)

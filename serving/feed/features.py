@@ -23,6 +23,7 @@ import numpy as np
 
 from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
 from candidates.two_tower.user_features import UserFeatures
+from features.catalogue import PostCatalogue
 from features.hydrate import Hydrator, HydratorConfig
 from features.online_readers import reader_for
 from features.schema import service_columns
@@ -54,8 +55,13 @@ class StockHydrator(Hydrator):
 
 
 class OnlineFeatures:
-    def __init__(self, config: FeatureStoreConfig, reader: Literal["fast", "stock"] = "fast") -> None:
-        self.config, self.reader = config, reader
+    def __init__(
+        self,
+        config: FeatureStoreConfig,
+        reader: Literal["fast", "stock"] = "fast",
+        catalogue: PostCatalogue | None = None,  # keeps the post and author rows (fast reader only)
+    ) -> None:
+        self.config, self.reader, self.catalogue = config, reader, catalogue
         self._hydrators: dict[str, Hydrator] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._opening = threading.Lock()
@@ -80,7 +86,9 @@ class OnlineFeatures:
                     raise FeatureStoreMissing("the feature store is not applied yet (pixelrank features apply)")
                 store, config = open_store(self.config), HydratorConfig(service=service)
                 hydrator = (
-                    StockHydrator(store, config) if self.reader == "stock" else Hydrator.from_store(store, config)
+                    StockHydrator(store, config)
+                    if self.reader == "stock"
+                    else Hydrator.from_store(store, config, self.catalogue)
                 )
                 self._hydrators[service] = hydrator
                 heap.settle()

@@ -1,11 +1,11 @@
-"""One ranking run: the app's pipeline, copied with this request's scorer, tuning and feature capture.
+"""One ranking run: the app's pipeline, with this request's scorer, weights and knobs.
 
 The user's `/v1/me/ranking` preferences apply to the home feed: their value-model weights become the
-request's `weight_overrides` (bounded by `ValueWeights`), their knobs a `PreferenceBoost` selector.
-Explore is not personalised by them. The retrieval (pipelines built around the served two-tower
-version) is read once, so the fallbacks decided when it was built (no FAISS index) and the two-tower
-version reported are those that actually ranked: they are added to the run's `served_by` and `Ranked`,
-so the page, the cached list, the logs and the metrics all report them.
+request's `weight_overrides` (bounded by `ValueWeights`), their knobs the request's `preferences`
+(the pipeline's `PreferenceBoost`). Explore is not personalised by them. The retrieval (pipelines built
+around the served two-tower version) is read once, so the fallbacks decided when it was built (no FAISS
+index) and the two-tower version reported are those that actually ranked: they are added to the run's
+`served_by` and `Ranked`, so the page, the cached list, the logs and the metrics all report them.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from features import logged_row
 from ranking.result import PipelineResult
-from ranking.selectors.base import Selector
 from ranking.types import RankingRequest
 from serving.feed.assembly import FeedStack
-from serving.feed.stages import FeatureCapture, PreferenceBoost
-from social_core.preferences import KNOB_DEFAULT, RankingPreferences
-from social_core.types import UserId
+from social_core.preferences import RankingPreferences
+from social_core.types import PostId, UserId
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +27,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Ranked:
     result: PipelineResult
-    capture: FeatureCapture
     two_tower_version: str | None  # the retrieval model that ranked it (None: no two-tower yet)
+
+    def features_of(self, post_id: PostId) -> dict[str, str] | None:
+        """The row an item was scored with, in the impression's logged form (`features.logged_row`)."""
+        row = self.result.rows.row(post_id)
+        return logged_row.encode(self.result.rows.columns, row) if row is not None else None
 
 
 def rank(
@@ -42,30 +45,20 @@ def rank(
     preferences: RankingPreferences | None = None,
     extra_reasons: tuple[str, ...] = (),
 ) -> Ranked:
-    capture = FeatureCapture()
     retrieval = stack.retrieval_now()  # once: a new two-tower champion serves from the next request
-    base = retrieval.pipelines[pipeline]
-    run = replace(
-        base,
-        scoring=stack.ranker.scoring(stack.weights),
-        selectors=[*_boost(preferences), *base.selectors],
-        side_effects=[*base.side_effects, capture],
-    )
     request = RankingRequest(
-        user_id, limit=depth, now_ts=now.timestamp(), weight_overrides=_weights(stack, preferences)
+        user_id,
+        limit=depth,
+        now_ts=now.timestamp(),
+        weight_overrides=_weights(stack, preferences),
+        preferences=preferences,
     )
-    result = run(request)
+    result = retrieval.pipelines[pipeline](request, scoring=stack.ranker.scoring(stack.weights))
     reasons = (*retrieval.degraded[pipeline], *extra_reasons)
     if reasons:
         served_by = replace(result.served_by, degraded_reasons=(*result.served_by.degraded_reasons, *reasons))
         result = replace(result, served_by=served_by)
-    return Ranked(result, capture, retrieval.two_tower_version)
-
-
-def _boost(preferences: RankingPreferences | None) -> list[Selector]:
-    if preferences is None or all(v == KNOB_DEFAULT for v in preferences.knobs().values()):
-        return []
-    return [PreferenceBoost(preferences)]
+    return Ranked(result, retrieval.two_tower_version)
 
 
 def _weights(stack: FeedStack, preferences: RankingPreferences | None) -> dict[str, float] | None:

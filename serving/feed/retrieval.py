@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime
+from features.catalogue import PostCatalogue
 from ranking.embeddings import IndexEmbeddings
-from ranking.hydrators.posts import PostFactsCache
 from ranking.pipeline import Pipeline, RankingConfig, explore_pipeline, feed_pipeline
 from ranking.seen import SeenStore
 from serving.feed.features import StoreReader
@@ -44,25 +44,25 @@ class RetrievalBuilder:
     settings: Settings
     engine: Engine
     redis: Any
+    catalogue: PostCatalogue  # one for both pipelines and every two-tower version
     reader: StoreReader
     dense: DenseFeatures  # the user tower's online features
     seen: SeenStore
     config: RankingConfig
-    post_facts: PostFactsCache | None  # one for both pipelines and every two-tower version
 
     def __call__(self, runtime: TwoTowerRuntime | None) -> Retrieval:
         settings, engine, reader, seen, config = self.settings, self.engine, self.reader, self.seen, self.config
-        facts = self.post_facts
+        catalogue = self.catalogue
         embeddings = IndexEmbeddings(runtime.index) if runtime is not None else None
         fanout = settings.fanout_config
-        feed, feed_degraded = feed_sources(settings.feed_candidates, engine, self.redis, fanout, runtime, self.dense)
-        explore, explore_degraded = explore_sources(settings.explore_candidates, engine, runtime, self.dense)
+        feed, feed_degraded = feed_sources(
+            settings.feed_candidates, engine, self.redis, fanout, runtime, self.dense, catalogue
+        )
+        explore, explore_degraded = explore_sources(settings.explore_candidates, engine, runtime, self.dense, catalogue)
         pipelines = {
-            "feed": feed_pipeline(
-                feed, engine, reader, seen=seen, embeddings=embeddings, config=config, post_facts=facts
-            ),
+            "feed": feed_pipeline(feed, engine, catalogue, reader, seen=seen, embeddings=embeddings, config=config),
             "explore": explore_pipeline(
-                explore, engine, reader, seen=seen, embeddings=embeddings, config=config, post_facts=facts
+                explore, engine, catalogue, reader, seen=seen, embeddings=embeddings, config=config
             ),
         }
         return Retrieval(pipelines, {"feed": feed_degraded, "explore": explore_degraded}, runtime)

@@ -82,14 +82,14 @@ class PageServer:
         base = cursor.offset if cursor else 0
         ranked = RankedList.new(fresh.result.served_by, fresh.result.items, fresh.two_tower_version, base)
         cache.put(viewer.id, ranked)
-        return ranked.window(position, limit), fresh.capture.features_of
+        return ranked.window(position, limit), fresh.features_of
 
     def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, FeaturesOf]:
         """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
         self._observe(fresh.result)
         header = ListHeader("", fresh.result.served_by, fresh.two_tower_version)
-        return RankedList(header, tuple(fresh.result.items)), fresh.capture.features_of
+        return RankedList(header, tuple(fresh.result.items)), fresh.features_of
 
     def _chronological(self, viewer: User, limit: int, cursor: ChronoCursor | None, now: datetime) -> FeedPage:
         posts, after = chronological_page(self.session, viewer.id, limit, cursor)

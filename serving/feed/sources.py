@@ -24,6 +24,7 @@ from candidates.sources.social_proof import SocialProofSource
 from candidates.sources.two_tower import TwoTowerSource, TwoTowerSourceConfig
 from candidates.two_tower.runtime import TwoTowerRuntime
 from candidates.types import Candidate, CandidateQuery, CandidateSource
+from features.catalogue import PostCatalogue
 
 MISSING_INDEX = "two-tower index missing: popular source"
 DenseFeatures = Callable[[int], np.ndarray | None]
@@ -51,6 +52,7 @@ def feed_sources(
     fanout: FanoutConfig,
     two_tower: TwoTowerRuntime | None,
     dense: DenseFeatures,
+    catalogue: PostCatalogue,
 ) -> tuple[list[CandidateSource], tuple[str, ...]]:
     """The feed's sources (in merge order) and the fallbacks their construction took."""
     built: dict[str, CandidateSource] = {
@@ -59,20 +61,25 @@ def feed_sources(
         "social_proof": SocialProofSource(engine),
         "popular": PopularSource(engine),
     }
-    return _select(counts, built, engine, two_tower, TwoTowerSourceConfig(out_of_network=True), dense)
+    return _select(counts, built, engine, catalogue, two_tower, TwoTowerSourceConfig(out_of_network=True), dense)
 
 
 def explore_sources(
-    counts: Mapping[str, int], engine: Engine, two_tower: TwoTowerRuntime | None, dense: DenseFeatures
+    counts: Mapping[str, int],
+    engine: Engine,
+    two_tower: TwoTowerRuntime | None,
+    dense: DenseFeatures,
+    catalogue: PostCatalogue,
 ) -> tuple[list[CandidateSource], tuple[str, ...]]:
     built: dict[str, CandidateSource] = {"popular": PopularSource(engine), "social_proof": SocialProofSource(engine)}
-    return _select(counts, built, engine, two_tower, TwoTowerSourceConfig(out_of_network=False), dense)
+    return _select(counts, built, engine, catalogue, two_tower, TwoTowerSourceConfig(out_of_network=False), dense)
 
 
 def _select(
     counts: Mapping[str, int],
     built: dict[str, CandidateSource],
     engine: Engine,
+    catalogue: PostCatalogue,
     two_tower: TwoTowerRuntime | None,
     tower_config: TwoTowerSourceConfig,
     dense: DenseFeatures,
@@ -84,7 +91,9 @@ def _select(
     degraded: tuple[str, ...] = ()
     if "two_tower" in wanted:
         if two_tower is not None:
-            built["two_tower"] = TwoTowerSource(two_tower.model, two_tower.index, engine, tower_config, dense)
+            built["two_tower"] = TwoTowerSource(
+                two_tower.model, two_tower.index, engine, catalogue, tower_config, dense
+            )
         else:
             tower = wanted.pop("two_tower")
             wanted["popular"] = max(wanted.get("popular", 0), tower)

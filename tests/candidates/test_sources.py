@@ -20,6 +20,7 @@ from candidates.two_tower.embed import embed_new_posts
 from candidates.two_tower.inputs import Buckets
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.types import Candidate, CandidateQuery
+from features.catalogue import PostCatalogue
 from social_core.models import Post
 from tests.candidates.conftest import SmallWorld, hours_ago, post_id
 
@@ -76,7 +77,7 @@ def test_two_tower_source_leaves_out_followed_authors_and_own_posts(small_world:
     posts = [{"id": post_id(a, n), "author_id": a, "caption": "hello"} for a in range(1, 7) for n in (1, 2, 3)]
     index = PostIndex.build(np.array([p["id"] for p in posts]), embed_new_posts(model, posts))
     query = CandidateQuery(user_id=1, now_ts=small_world.now_ts, limit=50)
-    found = TwoTowerSource(model, index, small_world.engine)(query)
+    found = TwoTowerSource(model, index, small_world.engine, PostCatalogue(small_world.engine))(query)
     assert {c.author_id for c in found} == {4, 5}
     assert all(c.sources["two_tower"] <= 1.0 + 1e-5 for c in found)
 
@@ -91,7 +92,7 @@ def test_two_tower_source_reads_authors_a_chunk_at_a_time_and_keeps_the_best(
     model = TwoTower.build(TwoTowerConfig(dim=8, embedding_dim=8, hidden=8, buckets=Buckets(64, 256, 64, 64)))
     posts = [{"id": post_id(a, n), "author_id": a, "caption": f"hello {a} {n}"} for a in range(1, 7) for n in (1, 2, 3)]
     index = PostIndex.build(np.array([p["id"] for p in posts]), embed_new_posts(model, posts))
-    source = TwoTowerSource(model, index, small_world.engine)
+    source = TwoTowerSource(model, index, small_world.engine, PostCatalogue(small_world.engine))
     searched, _ = index.search(source.user_embedding(1, small_world.now_ts), 2 * limit)  # overfetch 2
     with small_world.engine.connect() as conn:
         live = set(conn.scalars(select(Post.id).where(Post.created_at <= small_world.now, Post.deleted_at.is_(None))))

@@ -13,22 +13,58 @@ from sqlalchemy.engine import Engine
 
 from candidates.types import Candidate, CandidateQuery
 from features.schema import default, service_columns
+from ranking.frame import NO_AUTHOR, Frame
 from ranking.model import HEADS
-from ranking.types import RankingContext, RankingRequest, ScoredCandidate, ViewerFacts
+from ranking.types import RankingContext, RankingRequest, ViewerFacts
 from social_core.models import Block, Follow, Hide, Post, User
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 COLUMNS = service_columns("ranker_v1")
 
 
+@dataclass
+class Row:
+    """One candidate as a test writes it; `frame_of` turns a list of them into the pipeline's `Frame`."""
+
+    post_id: int
+    author_id: int | None
+    score: float = 0.0
+    sources: dict[str, float] = field(default_factory=lambda: {"popular": 1.0})
+    deleted: bool = False
+    author_private: bool = False
+    features: np.ndarray | None = None
+    head: str = "like"
+
+
 def cand(
     post_id: int, author_id: int | None, score: float = 0.0, sources: Mapping[str, float] | None = None, **kw: object
-) -> ScoredCandidate:
-    candidate = ScoredCandidate(post_id, author_id, dict(sources if sources is not None else {"popular": 1.0}))
-    candidate.score = score
+) -> Row:
+    row = Row(post_id, author_id, score, dict(sources if sources is not None else {"popular": 1.0}))
     for name, value in kw.items():
-        setattr(candidate, name, value)
-    return candidate
+        setattr(row, name, value)
+    return row
+
+
+def frame_of(rows: Sequence[Row]) -> Frame:
+    names = tuple(dict.fromkeys(name for r in rows for name in r.sources))
+    bits = [sum(1 << names.index(n) for n in r.sources) for r in rows]
+    scores = [[r.sources.get(n, np.nan) for n in names] for r in rows]
+    with_features = rows and all(r.features is not None for r in rows)
+    heads = tuple(dict.fromkeys(["like", *HEADS, *(r.head for r in rows)]))
+    return Frame(
+        names,
+        np.array([r.post_id for r in rows], dtype=np.int64),
+        np.array([NO_AUTHOR if r.author_id is None else r.author_id for r in rows], dtype=np.int64),
+        np.array(bits, dtype=np.int64),
+        np.array(scores, dtype=np.float64).reshape(len(rows), len(names)),
+        deleted=np.array([r.deleted for r in rows], dtype=bool),
+        author_private=np.array([r.author_private for r in rows], dtype=bool),
+        features=np.stack([r.features for r in rows]) if with_features else np.zeros((0, 0)),  # type: ignore[misc]
+        feature_columns=tuple(COLUMNS) if with_features else (),
+        score=np.array([r.score for r in rows], dtype=np.float64),
+        head=np.array([heads.index(r.head) for r in rows], dtype=np.int64),
+        heads=heads,
+    )
 
 
 def context_for(viewer: ViewerFacts | None = None, **request: object) -> RankingContext:
@@ -36,7 +72,9 @@ def context_for(viewer: ViewerFacts | None = None, **request: object) -> Ranking
     return RankingContext(RankingRequest(viewer.user_id, **request), NOW.timestamp(), viewer)  # type: ignore[arg-type]
 
 
-def ids(candidates: Sequence[ScoredCandidate]) -> list[int]:
+def ids(candidates: Frame | Sequence[Row]) -> list[int]:
+    if isinstance(candidates, Frame):
+        return [int(p) for p in candidates.post_id.tolist()]
     return [c.post_id for c in candidates]
 
 

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ranking.explain import Explainer, feature_phrase, source_phrase, strongest_phrases
 from ranking.scorers.registry import build_scorer
-from ranking.types import ScoredCandidate
-from tests.ranking.conftest import COLUMNS, FakeModel, cand, context_for, feature_row
+from tests.ranking.conftest import FakeModel, Row, cand, context_for, feature_row, frame_of
 from tests.ranking.test_scorers import TinyLightGBM
 
 
-def served(values: dict[str, float], sources: dict[str, float], head: str = "like") -> ScoredCandidate:
-    return cand(1, 2, author_name="alice", sources=sources, features=feature_row(values), head=head)
+def served(values: dict[str, float], sources: dict[str, float], head: str = "like") -> Row:
+    return cand(1, 2, sources=sources, features=feature_row(values), head=head)
 
 
-def explain(candidates: list[ScoredCandidate], kind: str, model: object = None) -> list[str]:
-    context = context_for()
-    context.feature_columns = tuple(COLUMNS)
-    Explainer()(context, candidates, build_scorer({"type": kind}, model))  # type: ignore[arg-type]
-    return [c.reason for c in candidates]
+def alice(author_ids: Sequence[int]) -> list[str | None]:
+    return ["alice" if a == 2 else None for a in author_ids]
+
+
+def explain(candidates: list[Row], kind: str, model: object = None) -> list[str]:
+    scorer = build_scorer({"type": kind}, model)  # type: ignore[arg-type]
+    return Explainer(alice)(context_for(), frame_of(candidates), scorer)
 
 
 def test_lightgbm_contributions_name_the_author_affinity() -> None:

@@ -6,22 +6,33 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from candidates.types import Candidate
+from features.catalogue import PostCatalogue
 from ranking.filters.base import Filter
 from ranking.filters.hidden import HiddenConfig, HiddenFilter
 from ranking.filters.network import FollowedAuthorFilter, UnfollowedFilter
 from ranking.filters.seen import SeenFilter
 from ranking.filters.visibility import BlockedFilter, DeletedFilter, OwnPostFilter, PrivateFilter
+from ranking.frame import Frame, merged
 from ranking.hydrators.posts import PostFactsHydrator
 from ranking.hydrators.viewer import ViewerGraphHydrator
-from ranking.types import ScoredCandidate, ViewerFacts
+from ranking.types import ViewerFacts
 from social_core.models import User
 from social_core.visibility import can_see_content
-from tests.ranking.conftest import NAMES, cand, context_for, every_post, ids, post
+from tests.ranking.conftest import NAMES, Row, cand, context_for, every_post, frame_of, post
 
 
-def run(f: Filter, viewer: ViewerFacts, candidates: list[ScoredCandidate]) -> tuple[list[int], list[int]]:
-    result = f(context_for(viewer), candidates)
-    return ids(result.kept), ids(result.removed)
+def run(f: Filter, viewer: ViewerFacts, candidates: list[Row]) -> tuple[list[int], list[int]]:
+    frame = frame_of(candidates)
+    removed = f(context_for(viewer), frame)
+    return frame.post_id[~removed].tolist(), frame.post_id[removed].tolist()
+
+
+def hydrated(world: Engine, viewer: ViewerFacts, frame: Frame) -> tuple[object, Frame]:
+    context = context_for(viewer)
+    PostFactsHydrator(PostCatalogue(world))(context, frame)
+    ViewerGraphHydrator(world)(context, frame)
+    return context, frame
 
 
 def test_deleted_drops_deleted_and_unknown_posts() -> None:
@@ -72,20 +83,20 @@ def test_unfollowed_authors_lose_the_following_source() -> None:
     stale_and_popular = cand(2, 3, sources={"following": 5.0, "popular": 1.0})
     still_followed = cand(3, 2, sources={"following": 5.0})
     recommended = cand(4, 3, sources={"two_tower": 0.4})
-    kept, removed = run(UnfollowedFilter(), viewer, [stale_only, stale_and_popular, still_followed, recommended])
-    assert (kept, removed) == ([2, 3, 4], [1])
-    assert stale_and_popular.sources == {"popular": 1.0} and still_followed.sources == {"following": 5.0}
+    frame = frame_of([stale_only, stale_and_popular, still_followed, recommended])
+    removed = UnfollowedFilter()(context_for(viewer), frame)
+    assert removed.tolist() == [True, False, False, False]
+    assert frame.source_names(1) == ("popular",) and frame.source_names(2) == ("following",)
 
 
 def test_hydrated_world_facts(world: Engine) -> None:
-    context = context_for()
-    candidates = [ScoredCandidate.of(c) for c in every_post()] + [ScoredCandidate(99_999, None, {})]
-    PostFactsHydrator(world)(context, candidates)
-    ViewerGraphHydrator(world)(context, candidates)
-    by_id = {c.post_id: c for c in candidates}
-    assert by_id[201].author_id == 2 and by_id[201].author_name == "alice" and not by_id[201].author_private
-    assert by_id[401].author_private and by_id[702].deleted and by_id[99_999].deleted
-    viewer = context.viewer
+    frame = merged(["following", "x"], [every_post(), [cand_of(99_999)]])
+    context, frame = hydrated(world, ViewerFacts(1), frame)
+    row = {p: i for i, p in enumerate(frame.post_id.tolist())}
+    assert frame.author_id[row[201]] == 2 and not frame.author_private[row[201]]
+    assert PostCatalogue(world).usernames_of([2]) == ["alice"]
+    assert frame.author_private[row[401]] and frame.deleted[row[702]] and frame.deleted[row[99_999]]
+    viewer = context.viewer  # type: ignore[attr-defined]
     assert viewer.blocked == {5, 6} and viewer.followed == {2, 3}
     assert viewer.hidden_posts == {701, 801, 802, 803} and viewer.hides_by_author == {7: 1, 8: 3}
 
@@ -93,13 +104,10 @@ def test_hydrated_world_facts(world: Engine) -> None:
 @pytest.mark.parametrize("viewer_id", sorted(NAMES))
 def test_visibility_filters_agree_with_social_core(world: Engine, viewer_id: int) -> None:
     """The blocked and private filters keep exactly the authors `can_see_content` lets the viewer see."""
-    context = context_for(ViewerFacts(viewer_id))
-    candidates = [ScoredCandidate.of(c) for c in every_post()]
-    PostFactsHydrator(world)(context, candidates)
-    ViewerGraphHydrator(world)(context, candidates)
+    context, frame = hydrated(world, ViewerFacts(viewer_id), merged(["following"], [every_post()]))
     for f in (BlockedFilter(), PrivateFilter()):
-        candidates = f(context, candidates).kept
-    kept_authors = {c.author_id for c in candidates}
+        frame = frame.take(~f(context, frame))  # type: ignore[arg-type]
+    kept_authors = set(frame.author_id.tolist())
     with Session(world) as session:
         visible = {a for a in NAMES if can_see_content(session, viewer_id, session.get_one(User, a))}
     assert kept_authors == visible
@@ -108,8 +116,10 @@ def test_visibility_filters_agree_with_social_core(world: Engine, viewer_id: int
 
 
 def test_only_own_posts_need_no_graph(world: Engine) -> None:
-    context = context_for(ViewerFacts(2))
-    candidates = [ScoredCandidate(post(2, 1), 2, {}), ScoredCandidate(post(2, 2), None, {})]
-    PostFactsHydrator(world)(context, candidates)
-    ViewerGraphHydrator(world)(context, candidates)
-    assert context.viewer == ViewerFacts(2) and [c.author_id for c in candidates] == [2, 2]
+    frame = merged(["x"], [[Candidate(post(2, 1), 2, {"x": 1.0}), Candidate(post(2, 2), None, {"x": 1.0})]])
+    context, frame = hydrated(world, ViewerFacts(2), frame)
+    assert context.viewer == ViewerFacts(2) and frame.author_id.tolist() == [2, 2]  # type: ignore[attr-defined]
+
+
+def cand_of(post_id: int) -> Candidate:
+    return Candidate(post_id, None, {"x": 1.0})

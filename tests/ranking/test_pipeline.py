@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source
 from candidates.types import Candidate, CandidateQuery
+from features.catalogue import PostCatalogue
 from features.hydrate import Hydrator, HydratorConfig
 from features.online_cells import ReadRequest
 from ranking.hydrators.features import FeatureReader
@@ -70,7 +71,7 @@ def features() -> FakeFeatures:
 
 def test_feed_serves_only_what_the_viewer_may_see_with_reasons(world: Engine) -> None:
     reader = features()
-    result = feed_pipeline(sources(), world, reader, config=LIGHTGBM)(REQUEST)
+    result = feed_pipeline(sources(), world, PostCatalogue(world), reader, config=LIGHTGBM)(REQUEST)
     served = [i.post_id for i in result.items]
     assert set(served) == VISIBLE and len(served) == len(VISIBLE)
     assert all(i.reason for i in result.items)
@@ -100,7 +101,9 @@ def test_feed_serves_only_what_the_viewer_may_see_with_reasons(world: Engine) ->
 
 def test_failures_degrade_but_still_serve(world: Engine) -> None:
     reader = FakeFeatures(fail=True)
-    pipeline = feed_pipeline([*sources(), BrokenSource()], world, reader, load_model=FakeModel, config=LIGHTGBM)
+    pipeline = feed_pipeline(
+        [*sources(), BrokenSource()], world, PostCatalogue(world), reader, load_model=FakeModel, config=LIGHTGBM
+    )
     result = pipeline(REQUEST)
     assert {i.post_id for i in result.items} == VISIBLE and all(i.reason for i in result.items)
     by = result.served_by
@@ -114,7 +117,9 @@ def test_failures_degrade_but_still_serve(world: Engine) -> None:
 
 
 def test_a_registered_model_serves_and_weights_can_be_overridden(world: Engine) -> None:
-    pipeline = feed_pipeline(sources(), world, features(), load_model=SaveLovesFollows, config=LIGHTGBM)
+    pipeline = feed_pipeline(
+        sources(), world, PostCatalogue(world), features(), load_model=SaveLovesFollows, config=LIGHTGBM
+    )
     plain = pipeline(REQUEST)
     assert not plain.served_by.degraded and plain.served_by.model_version == "fake/7"
     assert plain.items[0].post_id == 203  # the highest engagement rate
@@ -130,7 +135,9 @@ def test_a_model_that_fails_at_predict_time_falls_back(world: Engine) -> None:
         def predict(self, features: np.ndarray) -> dict[str, np.ndarray]:
             raise MemoryError("out of memory")
 
-    result = feed_pipeline(sources(), world, features(), load_model=Exploding, config=LIGHTGBM)(REQUEST)
+    result = feed_pipeline(sources(), world, PostCatalogue(world), features(), load_model=Exploding, config=LIGHTGBM)(
+        REQUEST
+    )
     assert (
         result.served_by.scorer == "heuristic" and "model failed: heuristic scorer" in result.served_by.degraded_reasons
     )
@@ -140,13 +147,15 @@ def test_a_model_that_fails_at_predict_time_falls_back(world: Engine) -> None:
 def test_a_bad_override_fails_before_any_work(world: Engine) -> None:
     listed = sources()
     with pytest.raises(ValueError, match="unknown value-model head"):
-        feed_pipeline(listed, world, features())(RankingRequest(1, weight_overrides={"dwell": 1.0}))
+        feed_pipeline(listed, world, PostCatalogue(world), features())(
+            RankingRequest(1, weight_overrides={"dwell": 1.0})
+        )
     assert not listed[0].queries
 
 
 def test_served_posts_are_not_served_again(world: Engine) -> None:
     seen = SeenStore(fakeredis.FakeRedis(), SeenConfig(prefix="test:seen:"))
-    pipeline = feed_pipeline(sources(), world, features(), seen=seen)
+    pipeline = feed_pipeline(sources(), world, PostCatalogue(world), features(), seen=seen)
     first = pipeline(RankingRequest(1, limit=3, now_ts=NOW.timestamp()))
     second = pipeline(RankingRequest(1, limit=3, now_ts=NOW.timestamp() + 60))
     first_ids, second_ids = {i.post_id for i in first.items}, {i.post_id for i in second.items}
@@ -157,7 +166,7 @@ def test_served_posts_are_not_served_again(world: Engine) -> None:
 
 def test_explore_is_out_of_network_only(world: Engine) -> None:
     two_tower = [Candidate(p.post_id, None, {"two_tower": 0.5}) for p in every_post()]
-    result = explore_pipeline([ListSource("two_tower", two_tower)], world, features())(REQUEST)
+    result = explore_pipeline([ListSource("two_tower", two_tower)], world, PostCatalogue(world), features())(REQUEST)
     assert [i.post_id for i in result.items] == [703]  # alice and bob are followed; the rest hidden or blocked
     assert result.removed_per_filter()["followed_author"] == 6
     assert result.served_by.pipeline == "explore" and not result.served_by.degraded
@@ -165,7 +174,9 @@ def test_explore_is_out_of_network_only(world: Engine) -> None:
 
 
 def test_author_runs_are_broken_in_the_feed(world: Engine) -> None:
-    result = feed_pipeline(sources(), world, features())(RankingRequest(1, now_ts=NOW.timestamp()))
+    result = feed_pipeline(sources(), world, PostCatalogue(world), features())(
+        RankingRequest(1, now_ts=NOW.timestamp())
+    )
     authors = [i.author_id for i in result.items]
     assert not any(a == b == c for a, b, c in zip(authors, authors[1:], authors[2:], strict=False))
     assert post(7, 3) in {i.post_id for i in result.items}
@@ -188,12 +199,12 @@ class EmptyOnlineStore:
 @pytest.mark.parametrize("down", [False, True])
 def test_the_real_feature_hydrator_plugs_in(world: Engine, down: bool) -> None:
     reader: FeatureReader = Hydrator(EmptyOnlineStore(down), HydratorConfig(cache_ttl_s=0))
-    result = feed_pipeline(sources(), world, reader)(REQUEST)
+    result = feed_pipeline(sources(), world, PostCatalogue(world), reader)(REQUEST)
     assert {i.post_id for i in result.items} == VISIBLE and all(i.reason for i in result.items)
     assert result.served_by.degraded == down
 
 
 def test_nothing_to_rank_is_an_empty_page(world: Engine) -> None:
-    result = feed_pipeline([ListSource("following", [])], world, features())(REQUEST)
+    result = feed_pipeline([ListSource("following", [])], world, PostCatalogue(world), features())(REQUEST)
     assert result.items == [] and not result.served_by.degraded
     assert result.candidates_per_source() == {"following": 0}

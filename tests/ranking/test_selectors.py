@@ -9,20 +9,26 @@ import pytest
 
 from candidates.index import IndexConfig, PostIndex
 from ranking.embeddings import IndexEmbeddings
+from ranking.frame import Frame
 from ranking.selectors.author_diversity import AuthorDiversity, AuthorDiversityConfig
+from ranking.selectors.base import Selector
 from ranking.selectors.explore_grid import ExploreGridConfig, ExploreGridMix
 from ranking.selectors.mmr import MMR, MMRConfig, mmr_order
-from ranking.types import ScoredCandidate
-from tests.ranking.conftest import cand, context_for, ids
+from tests.ranking.conftest import Row, cand, context_for, frame_of, ids
 
 
-def by_authors(authors: str) -> list[ScoredCandidate]:
+def by_authors(authors: str) -> list[Row]:
     """One candidate per letter, post ids 1.., scores descending: "aaab" -> a a a b."""
     return [cand(i + 1, ord(a), score=10.0 - i) for i, a in enumerate(authors)]
 
 
-def authors_of(candidates: Sequence[ScoredCandidate]) -> str:
-    return "".join(chr(c.author_id or 0) for c in candidates)
+def select(selector: Selector, rows: list[Row]) -> Frame:
+    frame = frame_of(rows)
+    return frame.take(selector(context_for(), frame))
+
+
+def authors_of(frame: Frame) -> str:
+    return "".join(chr(a) for a in frame.author_id.tolist())
 
 
 @pytest.mark.parametrize(
@@ -36,12 +42,12 @@ def authors_of(candidates: Sequence[ScoredCandidate]) -> str:
     ],
 )
 def test_no_more_than_two_consecutive_posts_by_one_author(authors: str, expected_ids: list[int]) -> None:
-    out = AuthorDiversity()(context_for(), by_authors(authors))
+    out = select(AuthorDiversity(), by_authors(authors))
     assert ids(out) == expected_ids
 
 
 def test_author_run_length_is_configurable() -> None:
-    out = AuthorDiversity(AuthorDiversityConfig(max_run=1))(context_for(), by_authors("aabb"))
+    out = select(AuthorDiversity(AuthorDiversityConfig(max_run=1)), by_authors("aabb"))
     assert authors_of(out) == "abab"
     with pytest.raises(ValueError):
         AuthorDiversityConfig(max_run=0)
@@ -59,15 +65,15 @@ def test_mmr_spreads_topics() -> None:
     # Posts 1-3 are one topic (cats), 4 another (cars), 5 has no embedding; scores descend by id.
     embeddings = FixedEmbeddings({1: [1, 0], 2: [1, 0.05], 3: [1, -0.05], 4: [0, 1]})
     candidates = [cand(p, p, score=s) for p, s in [(1, 1.0), (2, 0.95), (3, 0.9), (4, 0.5), (5, 0.0)]]
-    assert ids(MMR(embeddings, MMRConfig(relevance_weight=1.0))(context_for(), candidates)) == [1, 2, 3, 4, 5]
-    spread = ids(MMR(embeddings, MMRConfig(relevance_weight=0.5))(context_for(), candidates))
+    assert ids(select(MMR(embeddings, MMRConfig(relevance_weight=1.0)), candidates)) == [1, 2, 3, 4, 5]
+    spread = ids(select(MMR(embeddings, MMRConfig(relevance_weight=0.5)), candidates))
     assert spread[:2] == [1, 4] and spread.index(5) < spread.index(3)
 
 
 def test_mmr_only_reorders_its_window() -> None:
     embeddings = FixedEmbeddings({1: [1, 0], 2: [1, 0], 3: [0, 1], 4: [0, 1]})
     candidates = [cand(p, p, score=5.0 - p) for p in (1, 2, 3, 4)]
-    out = MMR(embeddings, MMRConfig(relevance_weight=0.3, window=3))(context_for(), candidates)
+    out = select(MMR(embeddings, MMRConfig(relevance_weight=0.3, window=3)), candidates)
     assert ids(out) == [1, 3, 2, 4]
 
 
@@ -80,16 +86,14 @@ def test_explore_grid_gives_each_source_its_share_spread_evenly() -> None:
     two_tower = [cand(i, i, score=100 - i, sources={"two_tower": 1.0}) for i in range(1, 7)]
     popular = [cand(i, i, score=50 - i, sources={"popular": 1.0, "fresh": 1.0}) for i in range(11, 14)]
     other = [cand(21, 21, score=99, sources={"fresh": 1.0})]
-    mixed = ExploreGridMix(ExploreGridConfig({"two_tower": 2, "popular": 1}))(
-        context_for(), [*two_tower, *popular, *other]
-    )
+    mixed = select(ExploreGridMix(ExploreGridConfig({"two_tower": 2, "popular": 1})), [*two_tower, *popular, *other])
     assert ids(mixed) == [1, 11, 2, 3, 12, 4, 5, 13, 6, 21]  # 2:1, best first within each; the rest last
 
 
 def test_explore_grid_candidate_counts_for_its_first_listed_source() -> None:
     both = cand(1, 1, sources={"popular": 1.0, "two_tower": 1.0})
     tt = cand(2, 2, sources={"two_tower": 1.0})
-    out = ExploreGridMix(ExploreGridConfig({"two_tower": 1, "popular": 1}))(context_for(), [both, tt])
+    out = select(ExploreGridMix(ExploreGridConfig({"two_tower": 1, "popular": 1})), [both, tt])
     assert ids(out) == [1, 2]  # `both` counts as two_tower; popular has nothing, two_tower fills
     with pytest.raises(ValueError):
         ExploreGridConfig({"two_tower": 0})

@@ -18,6 +18,7 @@ from mlflow import MlflowClient
 from candidates.fanout import FanoutConfig
 from candidates.sources.popular import PopularSource
 from candidates.two_tower.runtime import TwoTowerRuntime
+from features.catalogue import PostCatalogue
 from features.schema import service_columns
 from features.store import FeatureStoreConfig, apply, open_store
 from ranking.models.lightgbm import LightGBMRanker
@@ -162,7 +163,7 @@ def test_with_an_index_the_two_tower_source_serves_and_nothing_is_degraded(setti
     runtime = cast(TwoTowerRuntime, SimpleNamespace(model=object(), index=object(), version="v1"))
     engine = make_engine(settings.db_url)
     sources, degraded = feed_sources(
-        {"two_tower": 30, "popular": 5}, engine, None, FanoutConfig(), runtime, lambda _: None
+        {"two_tower": 30, "popular": 5}, engine, None, FanoutConfig(), runtime, lambda _: None, PostCatalogue(engine)
     )
     engine.dispose()
     assert [(s.name, cast(Capped, s).limit) for s in sources] == [("two_tower", 30), ("popular", 5)]

@@ -21,6 +21,7 @@ from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.two_tower.store import load_model
 from candidates.two_tower.task import TwoTowerTask
 from candidates.two_tower.trainer import TrainConfig, fit
+from features.catalogue import PostCatalogue
 from social_core.db import make_engine
 from social_core.migrate import upgrade
 from training.datasets.engagement import load_engagement
@@ -93,7 +94,7 @@ def test_source_recall_on_a_simulated_world(world: tuple[Path, Engine]) -> None:
     sources = [
         FollowingSource(redis, engine, FollowingConfig(fanout=config)),
         PopularSource(engine),
-        TwoTowerSource(model, index, engine),
+        TwoTowerSource(model, index, engine, PostCatalogue(engine)),
     ]
     recall = source_recall(sources, dict(list(targets.items())[:30]), cutoff)
     assert set(recall) == {"following", "popular", "two_tower", "merged"}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.preference_boost import apply_preferences, preference_multiplier
+from ranking.selectors.preferences import apply_preferences, preference_multiplier
 from social_core.preferences import RankingPreferences
 
 PREFS = RankingPreferences(friends=2.0, popular=0.0, fresh=0.5)

@@ -1,0 +1,130 @@
+"""`Frame`: a ranking's candidates as columns, one row per candidate, never one object each.
+
+Every stage takes the frame and works on whole arrays: a hydrator fills columns, a filter returns the
+rows it removes as a boolean mask, the scorer fills the score columns, a selector returns an order. The
+pipeline applies masks and orders with `take`, which indexes every column at once. Python objects are
+built only for the served rows, as they leave (`ranking.pipeline`).
+
+Sources are bits: `sources[j]` is the name of bit `1 << j`, in the pipeline's source order, and
+`source_scores[:, j]` what that source scored the row (NaN where it did not propose it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+import numpy as np
+
+from candidates.types import Candidate
+
+NO_AUTHOR = -1  # a fan-out entry carries no author; the post-facts hydrator fills it
+
+
+@dataclass
+class Frame:
+    sources: tuple[str, ...]
+    post_id: np.ndarray  # int64
+    author_id: np.ndarray  # int64, NO_AUTHOR until known
+    source_bits: np.ndarray  # int64 bitmask over `sources`
+    source_scores: np.ndarray  # (n, len(sources)) float64
+    deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # or unknown to the database
+    author_private: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    features: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, len(feature_columns))
+    feature_columns: tuple[str, ...] = ()
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the value model's Σ w_k · p_k
+    head: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # index into `heads`
+    heads: tuple[str, ...] = ("like",)
+
+    def __post_init__(self) -> None:
+        n = len(self.post_id)
+        if len(self.deleted) != n:
+            self.deleted = np.zeros(n, dtype=bool)
+        if len(self.author_private) != n:
+            self.author_private = np.zeros(n, dtype=bool)
+        if len(self.score) != n:
+            self.score = np.zeros(n)
+        if len(self.head) != n:
+            self.head = np.zeros(n, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.post_id)
+
+    def take(self, rows: np.ndarray) -> Frame:
+        """These rows, in this order (a mask or indices), every column alike."""
+        features = self.features[rows] if len(self.features) == len(self) else self.features
+        return replace(
+            self,
+            post_id=self.post_id[rows],
+            author_id=self.author_id[rows],
+            source_bits=self.source_bits[rows],
+            source_scores=self.source_scores[rows],
+            deleted=self.deleted[rows],
+            author_private=self.author_private[rows],
+            features=features,
+            score=self.score[rows],
+            head=self.head[rows],
+        )
+
+    def bit(self, source: str) -> int:
+        """The bit of `source` (0 when the pipeline has no such source: nothing matches it)."""
+        return 1 << self.sources.index(source) if source in self.sources else 0
+
+    def proposed_by(self, source: str) -> np.ndarray:
+        proposed: np.ndarray = (self.source_bits & self.bit(source)) != 0
+        return proposed
+
+    def source_names(self, row: int) -> tuple[str, ...]:
+        return names_of(self.sources, int(self.source_bits[row]))
+
+    def head_names(self) -> list[str]:
+        return [self.heads[h] for h in self.head.tolist()]
+
+
+@cache  # a handful of source sets per pipeline, asked for every served row
+def names_of(sources: tuple[str, ...], bits: int) -> tuple[str, ...]:
+    return tuple(name for j, name in enumerate(sources) if bits >> j & 1)
+
+
+def merged(sources: Sequence[str], found: Sequence[Sequence[Candidate]]) -> Frame:
+    """One row per post in first-seen order (lists in the given order), every source's bit and score kept
+    (a source named by a candidate but not in `sources` is added after them); the author is the first
+    one a source knew."""
+    names = list(sources)
+    index = {name: j for j, name in enumerate(names)}
+    posts: list[int] = []
+    authors: list[int] = []
+    keys: list[int] = []
+    scores: list[float] = []
+    for candidates in found:
+        for c in candidates:
+            who = NO_AUTHOR if c.author_id is None else c.author_id
+            for name, score in c.sources.items():
+                j = index.get(name)
+                if j is None:
+                    j = index[name] = len(names)
+                    names.append(name)
+                posts.append(c.post_id)
+                authors.append(who)
+                keys.append(j)
+                scores.append(score)
+    post, author_of = np.array(posts, dtype=np.int64), np.array(authors, dtype=np.int64)
+    unique, first, inverse = np.unique(post, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # first-seen order
+    row_of = np.empty(len(unique), dtype=np.int64)
+    row_of[order] = np.arange(len(unique))
+    rows, which = row_of[inverse], np.array(keys, dtype=np.int64)
+    bits = np.zeros(len(unique), dtype=np.int64)
+    np.bitwise_or.at(bits, rows, np.left_shift(1, which))
+    table = np.full((len(unique), len(names)), np.nan)
+    table[rows, which] = scores  # a source proposing a post twice keeps its last score, as a dict update did
+    author = np.full(len(unique), NO_AUTHOR, dtype=np.int64)
+    known = np.flatnonzero(author_of != NO_AUTHOR)
+    filled, firsts = np.unique(rows[known], return_index=True)
+    author[filled] = author_of[known[firsts]]
+    return Frame(tuple(names), unique[order], author, bits, table)
+
+
+def empty(sources: Sequence[str] = ()) -> Frame:
+    return merged(sources, [[] for _ in sources])

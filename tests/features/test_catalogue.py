@@ -1,0 +1,151 @@
+"""`PostCatalogue`: the facts of every post in process, kept fresh from the outbox within `refresh_s`, and
+the post and author feature rows it keeps for the hydrator until an event changes them."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+from feast import FeatureStore
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from features.catalogue import CatalogueConfig, PostCatalogue
+from features.hydrate import Hydrator
+from features.schema import service_columns
+from features.stock import stock_features
+from features.stream.push import push_events
+from social_core import outbox
+from social_core.db import make_engine
+from social_core.models import Event, Post, User
+from tests.features.conftest import BuiltWorld
+
+COLUMNS = service_columns("ranker_v1")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def engine(built_world: BuiltWorld, tmp_path: Path) -> Engine:
+    """A copy of the world's database: new events continue its ids, as they would in production."""
+    shutil.copy(built_world.db_url.removeprefix("sqlite:///"), tmp_path / "catalogue.db")
+    return make_engine(f"sqlite:///{tmp_path / 'catalogue.db'}")
+
+
+def some_post(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        post_id, author_id = conn.execute(select(Post.id, Post.author_id).order_by(Post.id.desc()).limit(1)).one()
+    return int(post_id), int(author_id)
+
+
+def emit(session: Session, kind: str, actor: int, post: int | None, target: int | None) -> None:
+    outbox.emit(session, kind, actor_id=actor, post_id=post, target_id=target, now=datetime.now(UTC))
+
+
+def test_every_post_is_known_with_its_facts(engine: Engine) -> None:
+    catalogue = PostCatalogue(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Post.id, Post.author_id, User.is_private).join(User, User.id == Post.author_id)
+        ).all()
+    facts = catalogue.facts([r[0] for r in rows] + [123])
+    assert len(catalogue) == len(rows) and catalogue.nbytes > 0
+    assert facts.author_id[:-1].tolist() == [r[1] for r in rows]
+    assert facts.author_private[:-1].tolist() == [bool(r[2]) for r in rows]
+    assert facts.known[:-1].all() and not facts.known[-1] and facts.deleted[-1]  # unknown counts as deleted
+    assert catalogue.usernames_of([rows[0][1], -5])[1] is None
+
+
+def test_a_deletion_and_an_author_gone_private_show_within_refresh_s(engine: Engine) -> None:
+    clock = Clock()
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=0.5), clock)
+    post, author = some_post(engine)
+    with Session(engine) as session:  # what `posts.delete_post` and `accounts.update_profile` write
+        session.execute(update(Post).where(Post.id == post).values(deleted_at=datetime.now(UTC)))
+        emit(session, "post_deleted", author, post, author)
+        session.execute(update(User).where(User.id == author).values(is_private=True))
+        emit(session, "profile_updated", author, None, author)
+        session.commit()
+    clock.now += 0.4
+    assert not catalogue.facts([post]).deleted[0]  # within the staleness bound: the page guard covers it
+    clock.now += 0.1
+    facts = catalogue.facts([post])
+    assert facts.deleted[0] and facts.author_private[0]
+
+
+def test_a_new_post_is_known_at_once_even_without_its_event(engine: Engine) -> None:
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=3600))
+    _, author = some_post(engine)
+    new_id = 10**17
+    with engine.begin() as conn:
+        conn.execute(insert(Post), [{"id": new_id, "author_id": author, "created_at": datetime.now(UTC)}])
+    facts = catalogue.facts([new_id])
+    assert facts.known[0] and facts.author_id[0] == author and not facts.deleted[0]
+    older = new_id - 1  # behind the newest: the dense index is sorted again, and its rows start again
+    with engine.begin() as conn:
+        conn.execute(insert(Post), [{"id": older, "author_id": author, "created_at": datetime.now(UTC)}])
+    generation = catalogue.generation
+    assert catalogue.facts([older, new_id]).known.all() and catalogue.generation == generation + 1
+
+
+def test_an_event_late_in_the_id_order_is_not_missed(engine: Engine) -> None:
+    """PostgreSQL hands out ids before commit: an event can become visible behind a newer one."""
+    clock = Clock()
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=0.0, settle_s=5.0), clock)
+    post, author = some_post(engine)
+    with Session(engine) as session:
+        emit(session, "like", 1, post, author)
+        session.commit()
+    catalogue.follow()
+    with Session(engine) as session:  # an event with an id below the newest one seen, committed late
+        newest = session.scalar(select(Event.id).order_by(Event.id.desc()).limit(1))
+        session.execute(update(Post).where(Post.id == post).values(deleted_at=datetime.now(UTC)))
+        session.execute(
+            insert(Event).values(
+                id=(newest or 0) + 1,
+                type="post_deleted",
+                actor_id=author,
+                post_id=post,
+                target_id=author,
+                payload={},
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.execute(update(Event).where(Event.id == newest).values(id=(newest or 0) + 2))
+        session.commit()
+    clock.now += 1.0
+    assert catalogue.facts([post]).deleted[0]
+
+
+def test_the_hydrator_over_the_catalogue_equals_stock_and_a_like_reaches_it(
+    store: FeatureStore, built_world: BuiltWorld, engine: Engine
+) -> None:
+    clock = Clock()
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=0.0), clock)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Post.id, Post.author_id).order_by(Post.id.desc()).limit(80)).all()
+    posts, authors = [int(r[0]) for r in rows], [int(r[1]) for r in rows]
+    hydrator = Hydrator.from_store(store, catalogue=catalogue)
+    now = built_world.report.as_of.timestamp() + 60  # type: ignore[union-attr]
+    for user in (1, 17):
+        np.testing.assert_array_equal(
+            hydrator(user, posts, authors, now), stock_features(store, "ranker_v1", user, posts, authors, now)
+        )
+    before = hydrator(17, posts[:1], authors[:1], now)
+    with Session(engine, expire_on_commit=False) as session:
+        emit(session, "like", 17, posts[0], authors[0])
+        session.commit()
+        liked = session.scalars(select(Event).order_by(Event.id.desc()).limit(1)).all()
+    push_events(store, liked)  # the relay's push; the catalogue learns from the outbox which rows moved
+    after = hydrator(17, posts[:1], authors[:1], now)
+    assert after[0, COLUMNS.index("post_likes_total")] == before[0, COLUMNS.index("post_likes_total")] + 1
