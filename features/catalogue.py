@@ -278,10 +278,13 @@ class FeatureRows:
             self.catalogue._follow()
             rows = self._rows(ids)
             known = rows >= 0
-            hit = known.copy()
+            # A post the catalogue does not know is not in the database (its facts were read first): it
+            # has no online row either, and its defaults need no read.
+            hit = ~known
             hit[known] = self.loaded[rows[known]] > self.catalogue.clock() - self.catalogue.config.max_age_s
             out = np.full((len(rows), self.width), np.nan)
-            out[hit] = self.values[rows[hit]]
+            fresh = hit & known
+            out[fresh] = self.values[rows[fresh]]
             return out, ~hit
 
     def put(self, ids: Sequence[Any], values: np.ndarray) -> None:

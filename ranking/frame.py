@@ -92,29 +92,16 @@ def merged(sources: Sequence[str], found: Sequence[Sequence[Candidate]]) -> Fram
     (a source named by a candidate but not in `sources` is added after them); the author is the first
     one a source knew."""
     names = list(sources)
-    index = {name: j for j, name in enumerate(names)}
-    posts: list[int] = []
-    authors: list[int] = []
-    keys: list[int] = []
-    scores: list[float] = []
-    for candidates in found:
-        for c in candidates:
-            who = NO_AUTHOR if c.author_id is None else c.author_id
-            for name, score in c.sources.items():
-                j = index.get(name)
-                if j is None:
-                    j = index[name] = len(names)
-                    names.append(name)
-                posts.append(c.post_id)
-                authors.append(who)
-                keys.append(j)
-                scores.append(score)
-    post, author_of = np.array(posts, dtype=np.int64), np.array(authors, dtype=np.int64)
+    columns = [_columns(candidates, j, names) for j, candidates in enumerate(found)]
+    post = np.concatenate([c[0] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
+    author_of = np.concatenate([c[1] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
+    keys = np.concatenate([c[2] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
+    scores = np.concatenate([c[3] for c in columns]) if columns else np.zeros(0)
     unique, first, inverse = np.unique(post, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # first-seen order
     row_of = np.empty(len(unique), dtype=np.int64)
     row_of[order] = np.arange(len(unique))
-    rows, which = row_of[inverse], np.array(keys, dtype=np.int64)
+    rows, which = row_of[inverse], keys
     bits = np.zeros(len(unique), dtype=np.int64)
     np.bitwise_or.at(bits, rows, np.left_shift(1, which))
     table = np.full((len(unique), len(names)), np.nan)
@@ -126,5 +113,37 @@ def merged(sources: Sequence[str], found: Sequence[Sequence[Candidate]]) -> Fram
     return Frame(tuple(names), unique[order], author, bits, table)
 
 
+def _columns(
+    candidates: Sequence[Candidate], j: int, names: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(post, author, source index, score) per proposal of list `j`. A source's candidates carry its own
+    name alone, read whole-column; a candidate naming other sources too takes the general path."""
+    name = names[j] if j < len(names) else None
+    n = len(candidates)
+    if name is not None and all(len(c.sources) == 1 and name in c.sources for c in candidates):
+        return (
+            np.fromiter((c.post_id for c in candidates), np.int64, n),
+            np.fromiter((NO_AUTHOR if c.author_id is None else c.author_id for c in candidates), np.int64, n),
+            np.full(n, j, dtype=np.int64),
+            np.fromiter((c.sources[name] for c in candidates), np.float64, n),
+        )
+    posts, authors, keys, scores = [], [], [], []
+    for c in candidates:
+        for source, score in c.sources.items():
+            if source not in names:
+                names.append(source)
+            posts.append(c.post_id)
+            authors.append(NO_AUTHOR if c.author_id is None else c.author_id)
+            keys.append(names.index(source))
+            scores.append(score)
+    return (
+        np.array(posts, dtype=np.int64),
+        np.array(authors, dtype=np.int64),
+        np.array(keys, dtype=np.int64),
+        np.array(scores, dtype=np.float64),
+    )
+
+
 def empty(sources: Sequence[str] = ()) -> Frame:
-    return merged(sources, [[] for _ in sources])
+    none = np.zeros(0, dtype=np.int64)
+    return Frame(tuple(sources), none, none.copy(), none.copy(), np.zeros((0, len(sources))))
