@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.types import CandidateQuery, CandidateSource
 from features.catalogue import PostCatalogue
+from ranking.degraded import Degraded
 from ranking.explain import Explainer
 from ranking.filters.base import Filter
 from ranking.filters.hidden import HiddenConfig, HiddenFilter
@@ -70,8 +71,8 @@ class Pipeline:
         now = request.now_ts if request.now_ts is not None else self.clock()
         context = RankingContext(request, now, ViewerFacts(request.user_id))
         retrieved = retrieve_all(self.sources, CandidateQuery(request.user_id, limit=request.per_source, now_ts=now))
-        for source in retrieved.failed:
-            context.degrade(f"source {source} failed: skipped")
+        if retrieved.failed:
+            context.degrade(Degraded.SOURCE_FAILED)
         run = _Timed(list(retrieved.stats))
         frame = retrieved.frame
         for hydrator in self.hydrators:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ranking.degraded import Degraded
 from social_core.types import PostId, UserId
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class ServedBy:
     model_version: str
     sources: tuple[str, ...]  # sources that answered (possibly with nothing)
     failed_sources: tuple[str, ...] = ()
-    degraded_reasons: tuple[str, ...] = ()
+    degraded_reasons: tuple[Degraded, ...] = ()
 
     @property
     def degraded(self) -> bool:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ranking.degraded import Degraded
 from ranking.frame import Frame
 from ranking.model import RankerModel
 from ranking.scorers.base import FeatureFrame, Scorer
@@ -51,7 +52,7 @@ class ScoreStage:
             if scorer.kind == "heuristic":
                 raise
             log.exception("ranker %s failed; scoring with the heuristic", scorer.version)
-            context.degrade("model failed: heuristic scorer")
+            context.degrade(Degraded.MODEL_FAILED)
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
             predictions = scorer(features)
         terms = value_terms(predictions, weights)

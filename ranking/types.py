@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ranking.degraded import Degraded
 from social_core.preferences import RankingPreferences
 from social_core.types import PostId, UserId
 
@@ -46,10 +47,11 @@ class RankingContext:
     request: RankingRequest
     now_ts: float
     viewer: ViewerFacts
-    degraded: list[str] = field(default_factory=list)
+    degraded: list[Degraded] = field(default_factory=list)
 
-    def degrade(self, reason: str) -> None:
-        self.degraded.append(reason)
+    def degrade(self, reason: Degraded) -> None:
+        if reason not in self.degraded:  # two sources failing is one reason; `failed_sources` names them
+            self.degraded.append(reason)
 
 
 def ids_in(values: np.ndarray, ids: set[int] | dict[int, int]) -> np.ndarray:

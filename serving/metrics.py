@@ -18,7 +18,6 @@ say that an operator asked for multiprocess metrics.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess, values
@@ -31,7 +30,6 @@ STAGE_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 # buckets are close to the true ones.
 REQUEST_BUCKETS: tuple[float, ...] = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075)
 REQUEST_BUCKETS += (0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class Metrics:
@@ -95,7 +93,7 @@ class Metrics:
         for name, removed in result.removed_per_filter().items():
             self.filter_removed.labels(pipeline, name).inc(removed)
         for reason in served_by.degraded_reasons:
-            self.fallbacks.labels(fallback_kind(reason)).inc()
+            self.fallbacks.labels(reason.kind).inc()
         self.set_model(f"{pipeline}_ranker", served_by.model_version)
 
     def observe_cache(self, hit: bool) -> None:
@@ -137,13 +135,3 @@ def _check_multiprocess(folder: Path) -> None:
         )
     if not folder.is_dir():
         raise ValueError(f"metrics folder {folder} does not exist")
-
-
-def fallback_kind(reason: str) -> str:
-    """A bounded label for a free-text degraded reason: its part before the colon, as a slug.
-
-    "source popular failed: skipped" -> "source_popular_failed"; "no model registered: heuristic
-    scorer" -> "no_model_registered". The ranking writes a small fixed set of such prefixes.
-    """
-    head = reason.split(":", 1)[0].strip().lower()
-    return _SLUG.sub("_", head).strip("_")[:64] or "unknown"

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from features.schema import default
+from ranking.degraded import Degraded
 from ranking.frame import Frame
 from ranking.types import RankingContext
 
@@ -44,6 +45,6 @@ class FeatureHydrator:
             matrix = self.reader(context.viewer.user_id, posts, authors, context.now_ts)
         except Exception:
             log.exception("feature hydration failed for user %s", context.viewer.user_id)
-            context.degrade("online store unreachable: feature defaults")
+            context.degrade(Degraded.ONLINE_STORE_UNREACHABLE)
             matrix = np.tile(self.defaults, (len(frame), 1))
         frame.features = np.asarray(matrix, dtype=np.float64).reshape(len(frame), len(self.columns))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from ranking.degraded import Degraded
 from ranking.frame import Frame
 from ranking.seen import SeenStore
 from ranking.types import RankingContext
@@ -22,4 +23,4 @@ class SeenHydrator:
             context.viewer.seen |= set(self.store.recent(context.viewer.user_id, self.last_n))
         except Exception:
             log.exception("reading seen posts of user %s failed", context.viewer.user_id)
-            context.degrade("seen store unreachable: recently seen posts not filtered")
+            context.degrade(Degraded.SEEN_STORE_UNREACHABLE)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ranking.degraded import Degraded
 from ranking.model import RankerModel
 from ranking.scorers.base import Scorer
 from ranking.scorers.heuristic import HeuristicConfig, HeuristicModel
@@ -65,7 +66,9 @@ def build_scorer(config: ScorerConfig | Mapping[str, Any], model: RankerModel | 
     return SCORERS[config.type](config, model)
 
 
-def resolve_scorer(config: ScorerConfig, load_model: Callable[[], RankerModel | None]) -> tuple[Scorer, str | None]:
+def resolve_scorer(
+    config: ScorerConfig, load_model: Callable[[], RankerModel | None]
+) -> tuple[Scorer, Degraded | None]:
     """The configured scorer, or the heuristic and the reason it stands in (None when nothing fell back)."""
     if config.type == "heuristic":
         return build_scorer(config), None
@@ -73,7 +76,7 @@ def resolve_scorer(config: ScorerConfig, load_model: Callable[[], RankerModel | 
         model = load_model()
     except Exception:  # a broken registry must not take the feed down
         log.exception("loading the %s ranker failed; serving the heuristic", config.type)
-        return build_scorer(ScorerConfig("heuristic", config.heuristic)), "model loading failed: heuristic scorer"
+        return build_scorer(ScorerConfig("heuristic", config.heuristic)), Degraded.MODEL_LOADING_FAILED
     if model is None:
-        return build_scorer(ScorerConfig("heuristic", config.heuristic)), "no model registered: heuristic scorer"
+        return build_scorer(ScorerConfig("heuristic", config.heuristic)), Degraded.NO_MODEL_REGISTERED
     return build_scorer(config, model), None

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from ranking.degraded import Degraded
 from ranking.result import ServedBy, ServedItem
 from social_core.types import UserId
 
@@ -28,9 +29,9 @@ PIPELINES = ("feed", "explore")
 @dataclass(frozen=True)
 class CacheConfig:
     ttl_s: int = 600  # 0: nothing is cached, every page ranks again
-    # Not "feedcache:", the one-JSON-string format's prefix: a list read of a string key fails (WRONGTYPE),
-    # so lists cached by an older server are left to expire instead of being read.
-    prefix: str = "feedlist:"
+    # Not "feedcache:" (one JSON string: a list read of it fails, WRONGTYPE) nor "feedlist:" (free-text
+    # degraded reasons, which `Degraded` cannot read): lists an older server cached expire unread.
+    prefix: str = "feedlist:2:"
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ListHeader:
             by["model_version"],
             tuple(by["sources"]),
             tuple(by["failed_sources"]),
-            tuple(by["degraded_reasons"]),
+            tuple(Degraded(reason) for reason in by["degraded_reasons"]),
         )
         return cls(str(data["list_id"]), served_by, data["two_tower_version"], int(data["base"]))
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ranking.degraded import Degraded
 from serving.feed.cursor import ChronoCursor
 from social_core.models import Follow, Post
 from social_core.pagination import encode_cursor, keyset
 from social_core.types import UserId
 
-REASON = "redis unreachable: chronological feed"
+REASON = Degraded.CHRONOLOGICAL_FEED
 
 
 def chronological_page(

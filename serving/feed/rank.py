@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from features import logged_row
+from ranking.degraded import Degraded
 from ranking.result import PipelineResult
 from ranking.types import RankingRequest
 from serving.feed.assembly import FeedStack
@@ -43,7 +44,7 @@ def rank(
     *,
     depth: int,
     preferences: RankingPreferences | None = None,
-    extra_reasons: tuple[str, ...] = (),
+    extra_reasons: tuple[Degraded, ...] = (),
 ) -> Ranked:
     retrieval = stack.retrieval_now()  # once: a new two-tower champion serves from the next request
     request = RankingRequest(

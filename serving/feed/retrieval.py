@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.two_tower.runtime import TwoTowerRuntime
 from features.catalogue import PostCatalogue
+from ranking.degraded import Degraded
 from ranking.embeddings import IndexEmbeddings
 from ranking.pipeline import Pipeline, RankingConfig, explore_pipeline, feed_pipeline
 from ranking.seen import SeenStore
@@ -29,7 +30,7 @@ from serving.settings import Settings
 @dataclass(frozen=True)
 class Retrieval:
     pipelines: Mapping[str, Pipeline]  # "feed", "explore"
-    degraded: Mapping[str, tuple[str, ...]]  # fallbacks taken when it was built, reported on every page
+    degraded: Mapping[str, tuple[Degraded, ...]]  # fallbacks taken when it was built, reported on every page
     runtime: TwoTowerRuntime | None  # None before the first two-tower training
 
     @property

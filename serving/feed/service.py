@@ -17,6 +17,7 @@ from datetime import datetime
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
+from ranking.degraded import Degraded
 from ranking.result import PipelineResult, ServedBy, ServedItem
 from serving.feed.assembly import FeedStack
 from serving.feed.cache import ListHeader, RankedList, Window
@@ -28,13 +29,13 @@ from serving.feed.impressions import FeaturesOf, log_impressions, page_impressio
 from serving.feed.present import feed_items, served_by_public
 from serving.feed.rank import rank
 from serving.impressions import ImpressionLogger
-from serving.metrics import Metrics, fallback_kind
+from serving.metrics import Metrics
 from serving.schemas.feed import FeedPage
 from social_core import preferences
 from social_core.models import User
 
 log = logging.getLogger(__name__)
-UNCACHED = "redis unreachable: ranked per page without a cache"
+UNCACHED = Degraded.UNCACHED_PAGES
 
 
 @dataclass
@@ -95,7 +96,7 @@ class PageServer:
         posts, after = chronological_page(self.session, viewer.id, limit, cursor)
         served_by = ServedBy("feed", "chronological", "chronological", ("following",), (), (CHRONOLOGICAL,))
         if self.metrics is not None:
-            self.metrics.fallbacks.labels(fallback_kind(CHRONOLOGICAL)).inc()
+            self.metrics.fallbacks.labels(CHRONOLOGICAL.kind).inc()
         entries = [ServedItem(p.id, p.author_id, 0.0, "newest from accounts you follow", ("following",)) for p in posts]
         next_cursor = encode(after) if after is not None else None
         header = ListHeader("", served_by)

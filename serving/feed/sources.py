@@ -25,8 +25,9 @@ from candidates.sources.two_tower import TwoTowerSource, TwoTowerSourceConfig
 from candidates.two_tower.runtime import TwoTowerRuntime
 from candidates.types import Candidate, CandidateQuery, CandidateSource
 from features.catalogue import PostCatalogue
+from ranking.degraded import Degraded
 
-MISSING_INDEX = "two-tower index missing: popular source"
+MISSING_INDEX = Degraded.TWO_TOWER_INDEX_MISSING
 DenseFeatures = Callable[[int], np.ndarray | None]
 
 
@@ -53,7 +54,7 @@ def feed_sources(
     two_tower: TwoTowerRuntime | None,
     dense: DenseFeatures,
     catalogue: PostCatalogue,
-) -> tuple[list[CandidateSource], tuple[str, ...]]:
+) -> tuple[list[CandidateSource], tuple[Degraded, ...]]:
     """The feed's sources (in merge order) and the fallbacks their construction took."""
     built: dict[str, CandidateSource] = {
         "following": FollowingSource(redis, engine, FollowingConfig(fanout)),
@@ -70,7 +71,7 @@ def explore_sources(
     two_tower: TwoTowerRuntime | None,
     dense: DenseFeatures,
     catalogue: PostCatalogue,
-) -> tuple[list[CandidateSource], tuple[str, ...]]:
+) -> tuple[list[CandidateSource], tuple[Degraded, ...]]:
     built: dict[str, CandidateSource] = {"popular": PopularSource(engine), "social_proof": SocialProofSource(engine)}
     return _select(counts, built, engine, catalogue, two_tower, TwoTowerSourceConfig(out_of_network=False), dense)
 
@@ -83,12 +84,12 @@ def _select(
     two_tower: TwoTowerRuntime | None,
     tower_config: TwoTowerSourceConfig,
     dense: DenseFeatures,
-) -> tuple[list[CandidateSource], tuple[str, ...]]:
+) -> tuple[list[CandidateSource], tuple[Degraded, ...]]:
     unknown = sorted(set(counts) - set(built) - {"two_tower"})
     if unknown:
         raise ValueError(f"unknown candidate source(s) {', '.join(unknown)}; known: {', '.join([*built, 'two_tower'])}")
     wanted = dict(counts)
-    degraded: tuple[str, ...] = ()
+    degraded: tuple[Degraded, ...] = ()
     if "two_tower" in wanted:
         if two_tower is not None:
             built["two_tower"] = TwoTowerSource(

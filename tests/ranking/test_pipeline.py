@@ -109,7 +109,7 @@ def test_failures_degrade_but_still_serve(world: Engine) -> None:
     by = result.served_by
     assert by.failed_sources == ("two_tower",) and by.sources == ("following", "popular")
     assert set(by.degraded_reasons) == {
-        "source two_tower failed: skipped",
+        "a candidate source failed: skipped",
         "online store unreachable: feature defaults",
     }
     assert result.candidates_per_source()["two_tower"] == 0

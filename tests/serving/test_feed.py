@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from features import logged_row
 from features.schema import service_columns
+from ranking.degraded import Degraded
 from ranking.result import ServedBy, ServedItem
 from serving.app import create_app
 from serving.feed.cache import CacheConfig, RankedList, RankedListCache
@@ -274,7 +275,7 @@ def cache_redis(request: pytest.FixtureRequest, feed_client: TestClient) -> Iter
 
 def test_the_cache_round_trips_expires_and_invalidates(cache_redis: Any) -> None:
     cache = RankedListCache(cache_redis, CacheConfig(ttl_s=60, prefix=f"test-feedcache-{secrets.token_hex(6)}:"))
-    served_by = ServedBy("feed", "heuristic", "heuristic", ("following",), ("popular",), ("x: y",))
+    served_by = ServedBy("feed", "heuristic", "heuristic", ("following",), ("popular",), (Degraded.SOURCE_FAILED,))
     ranked = RankedList.new(served_by, [ServedItem(1, 2, 0.5, "why", ("following", "fresh"))], "tt-1", base=7)
     try:
         cache.put(42, ranked)

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from ranking.degraded import Degraded
 from ranking.result import PipelineResult, ServedBy, ServedItem, StageStat
 from serving.commands.server import _metrics_mode
-from serving.metrics import Metrics, fallback_kind
+from serving.metrics import Metrics
 from serving.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def test_metrics_endpoint_exposes_request_latency_by_route_template(client: Test
     assert "/v1/users/nobody" not in response.text  # never a raw path as a label
 
 
-def a_result(pipeline: str = "feed", version: str = "7", degraded: tuple[str, ...] = ()) -> PipelineResult:
+def a_result(pipeline: str = "feed", version: str = "7", degraded: tuple[Degraded, ...] = ()) -> PipelineResult:
     stages = [
         StageStat("source", "following", 0.002, 0, 5),
         StageStat("source", "popular", 0.001, 0, 3),
@@ -77,7 +78,7 @@ def test_observe_pipeline_increments_the_series_of_its_result() -> None:
         ("pixelrank_filter_removed_total", {"pipeline": "feed", "filter": "blocked"}),
         ("pixelrank_pipeline_stage_seconds_count", {"pipeline": "feed", "stage": "scorer:lightgbm"}),
         ("pixelrank_pipeline_stage_seconds_sum", {"pipeline": "feed", "stage": "scorer:lightgbm"}),
-        ("pixelrank_fallbacks_total", {"kind": "source_two_tower_failed"}),
+        ("pixelrank_fallbacks_total", {"kind": "source_failed"}),
         ("pixelrank_fallbacks_total", {"kind": "no_model_registered"}),
         ("pixelrank_candidates_total", {"pipeline": "explore", "source": "following"}),
     ]
@@ -86,7 +87,7 @@ def test_observe_pipeline_increments_the_series_of_its_result() -> None:
         return [metrics.registry.get_sample_value(name, labels) or 0.0 for name, labels in series]
 
     before = snapshot()
-    degraded = ("source two_tower failed: skipped", "no model registered: heuristic scorer")
+    degraded = (Degraded.SOURCE_FAILED, Degraded.NO_MODEL_REGISTERED)
     metrics.observe_pipeline(a_result(degraded=degraded))
     metrics.observe_pipeline(a_result())
     deltas = [after - b for after, b in zip(snapshot(), before, strict=True)]
@@ -115,12 +116,10 @@ def test_cache_lookups_are_counted_by_result() -> None:
     assert count("pixelrank_feed_cache_total", {"result": "hit"}) == hits + 1
 
 
-def test_fallback_kinds_are_bounded_slugs() -> None:
-    assert fallback_kind("source popular failed: skipped") == "source_popular_failed"
-    assert fallback_kind("online store unreachable: feature defaults") == "online_store_unreachable"
-    assert fallback_kind("model failed: heuristic scorer") == "model_failed"
-    assert fallback_kind(":") == "unknown"
-    assert len(fallback_kind("x" * 500)) == 64
+def test_fallback_kinds_are_bounded_by_the_enum() -> None:
+    assert Degraded.SOURCE_FAILED.kind == "source_failed"
+    assert Degraded.ONLINE_STORE_UNREACHABLE.kind == "online_store_unreachable"
+    assert len({d.kind for d in Degraded}) == len(Degraded)
 
 
 def test_multiprocess_dir_without_the_environment_variable_is_refused(tmp_path: Path) -> None:
