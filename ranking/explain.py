@@ -78,8 +78,11 @@ class Explainer:
     def __init__(self, usernames: Usernames = no_names) -> None:
         self.usernames = usernames
 
-    def __call__(self, context: RankingContext, served: Frame, scorer: Scorer) -> list[str]:
-        """The reason of every served row, in order."""
+    def __call__(self, context: RankingContext, served: Frame) -> None:
+        """Fill the reason of every served row, from the scorer that scored it (`context.scorer`)."""
+        scorer = context.scorer
+        if scorer is None:
+            raise ValueError("explanations need the scorer: run the scoring stage first")
         heads = served.head_names()
         strongest: list[str | None] = [None] * len(served)
         for head in dict.fromkeys(heads):
@@ -91,7 +94,7 @@ class Explainer:
             for row, phrase in zip(rows.tolist(), strongest_phrases(contributions, scorer.feature_names), strict=True):
                 strongest[row] = phrase
         names = self.usernames(served.author_id.tolist())
-        return [
+        served.reason[:] = [
             reason(name, served.source_names(row), phrase or HEAD_PHRASES.get(head, HEAD_PHRASES["like"]))
             for row, (name, head, phrase) in enumerate(zip(names, heads, strongest, strict=True))
         ]

@@ -36,6 +36,7 @@ class Frame:
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the value model's Σ w_k · p_k
     head: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # index into `heads`
     heads: tuple[str, ...] = ("like",)
+    reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # str; the explainer's
 
     def __post_init__(self) -> None:
         n = len(self.post_id)
@@ -47,6 +48,8 @@ class Frame:
             self.score = np.zeros(n)
         if len(self.head) != n:
             self.head = np.zeros(n, dtype=np.int64)
+        if len(self.reason) != n:
+            self.reason = np.full(n, "", dtype=object)
 
     def __len__(self) -> int:
         return len(self.post_id)
@@ -65,6 +68,7 @@ class Frame:
             features=features,
             score=self.score[rows],
             head=self.head[rows],
+            reason=self.reason[rows],
         )
 
     def bit(self, source: str) -> int:

@@ -69,7 +69,7 @@ class Pipeline:
         scoring = scoring or self.scoring
         weights = scoring.weights.override(request.weight_overrides)  # a bad experiment fails before work
         now = request.now_ts if request.now_ts is not None else self.clock()
-        context = RankingContext(request, now, ViewerFacts(request.user_id))
+        context = RankingContext(request, now, ViewerFacts(request.user_id), weights)
         retrieved = retrieve_all(self.sources, CandidateQuery(request.user_id, limit=request.per_source, now_ts=now))
         if retrieved.failed:
             context.degrade(Degraded.SOURCE_FAILED)
@@ -80,21 +80,17 @@ class Pipeline:
         for rule in self.filters:
             frame = run("filter", rule.name, frame, partial(_kept, rule, context))
         run("hydrator", self.feature_hydrator.name, frame, partial(self.feature_hydrator, context))
-        started = time.perf_counter()
-        scorer = ScoreStage(scoring)(context, frame, weights)
-        frame = frame.take(np.argsort(-frame.score, kind="stable"))
-        run.record("scorer", scorer.kind, started, len(frame), len(frame))
+        frame = run("scorer", lambda: _kind(context), frame, partial(ScoreStage(scoring), context))
         for selector in self.selectors:
             frame = run("selector", selector.name, frame, partial(_ordered, selector, context))
         served = frame.take(np.arange(min(request.limit, len(frame))))
-        started = time.perf_counter()
-        reasons = self.explainer(context, served, scorer)
-        run.record("explain", self.explainer.name, started, len(served), len(served))
+        run("explain", self.explainer.name, served, partial(self.explainer, context))
         for effect in self.side_effects:
             run("side_effect", effect.name, served, partial(effect, context))
         answered, failed = tuple(retrieved.answered), tuple(retrieved.failed)
-        served_by = ServedBy(self.name, scorer.kind, scorer.version, answered, failed, tuple(context.degraded))
-        return PipelineResult(_items(served, reasons), served_by, run.stats, ServedRows.of(served))
+        kind, version = _kind(context), context.scorer.version if context.scorer else ""
+        served_by = ServedBy(self.name, kind, version, answered, failed, tuple(context.degraded))
+        return PipelineResult(_items(served), served_by, run.stats, ServedRows.of(served))
 
 
 @dataclass
@@ -104,15 +100,20 @@ class _Timed:
 
     stats: list[StageStat]
 
-    def __call__(self, kind: str, name: str, frame: Frame, step: Callable[[Frame], Frame | None]) -> Frame:
+    def __call__(
+        self, kind: str, name: str | Callable[[], str], frame: Frame, step: Callable[[Frame], Frame | None]
+    ) -> Frame:
+        """`name` may be asked after the step (the scorer's kind is known once it has scored)."""
         started = time.perf_counter()
         out = step(frame)
         out = frame if out is None else out
-        self.record(kind, name, started, len(frame), len(out))
+        seconds = time.perf_counter() - started
+        self.stats.append(StageStat(kind, name if isinstance(name, str) else name(), seconds, len(frame), len(out)))
         return out
 
-    def record(self, kind: str, name: str, started: float, count_in: int, count_out: int) -> None:
-        self.stats.append(StageStat(kind, name, time.perf_counter() - started, count_in, count_out))
+
+def _kind(context: RankingContext) -> str:
+    return context.scorer.kind if context.scorer is not None else "none"
 
 
 def _kept(rule: Filter, context: RankingContext, frame: Frame) -> Frame:
@@ -123,13 +124,13 @@ def _ordered(selector: Selector, context: RankingContext, frame: Frame) -> Frame
     return frame.take(selector(context, frame))
 
 
-def _items(served: Frame, reasons: list[str]) -> list[ServedItem]:
+def _items(served: Frame) -> list[ServedItem]:
     if (served.author_id < 0).any():  # the deleted filter drops these; a pipeline without it must not serve them
         raise ValueError(f"post {int(served.post_id[served.author_id < 0][0])} has no known author")
     return [
         ServedItem(post, author, score, reason, served.source_names(row))
         for row, (post, author, score, reason) in enumerate(
-            zip(served.post_id.tolist(), served.author_id.tolist(), served.score.tolist(), reasons, strict=True)
+            zip(served.post_id.tolist(), served.author_id.tolist(), served.score.tolist(), served.reason, strict=True)
         )
     ]
 

@@ -10,10 +10,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ranking.degraded import Degraded
 from ranking.frame import Frame
 from ranking.model import RankerModel
-from ranking.scorers.base import FeatureFrame, Scorer
+from ranking.scorers.base import FeatureFrame
 from ranking.scorers.registry import ScorerConfig, build_scorer, resolve_scorer
 from ranking.types import RankingContext
 from ranking.value_model import ValueWeights, summed, top_head_index, value_terms
@@ -35,13 +37,15 @@ class Scoring:
 
 
 class ScoreStage:
+    """Fills the score and top head of every row, and returns the frame best first (stable: ties keep
+    the merge's order); the scorer that did it is left in `context.scorer`."""
+
     name = "value_model"
 
     def __init__(self, scoring: Scoring) -> None:
         self.scoring = scoring
 
-    def __call__(self, context: RankingContext, frame: Frame, weights: ValueWeights) -> Scorer:
-        """Fill the score and the top head of every row; return the scorer that did it."""
+    def __call__(self, context: RankingContext, frame: Frame) -> Frame:
         scorer, fallback = resolve_scorer(self.scoring.config, self.scoring.load_model)
         if fallback:
             context.degrade(fallback)
@@ -55,10 +59,11 @@ class ScoreStage:
             context.degrade(Degraded.MODEL_FAILED)
             scorer = build_scorer(ScorerConfig("heuristic", self.scoring.config.heuristic))
             predictions = scorer(features)
-        terms = value_terms(predictions, weights)
+        terms = value_terms(predictions, context.weights)
         frame.score = summed(terms, len(frame))
         frame.heads, frame.head = top_head_index(terms, len(frame))
-        return scorer
+        context.scorer = scorer
+        return frame.take(np.argsort(-frame.score, kind="stable"))
 
 
 def feature_frame(frame: Frame) -> FeatureFrame:

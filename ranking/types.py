@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ranking.degraded import Degraded
+from ranking.scorers.base import Scorer
+from ranking.value_model import ValueWeights
 from social_core.preferences import RankingPreferences
 from social_core.types import PostId, UserId
 
@@ -47,6 +49,8 @@ class RankingContext:
     request: RankingRequest
     now_ts: float
     viewer: ViewerFacts
+    weights: ValueWeights = field(default_factory=ValueWeights)  # the request's, overrides applied
+    scorer: Scorer | None = None  # the one that scored (set by the scoring stage)
     degraded: list[Degraded] = field(default_factory=list)
 
     def degrade(self, reason: Degraded) -> None:

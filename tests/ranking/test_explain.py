@@ -21,8 +21,10 @@ def alice(author_ids: Sequence[int]) -> list[str | None]:
 
 
 def explain(candidates: list[Row], kind: str, model: object = None) -> list[str]:
-    scorer = build_scorer({"type": kind}, model)  # type: ignore[arg-type]
-    return Explainer(alice)(context_for(), frame_of(candidates), scorer)
+    context, frame = context_for(), frame_of(candidates)
+    context.scorer = build_scorer({"type": kind}, model)  # type: ignore[arg-type]
+    Explainer(alice)(context, frame)
+    return [str(r) for r in frame.reason]
 
 
 def test_lightgbm_contributions_name_the_author_affinity() -> None:
