@@ -19,7 +19,7 @@ from candidates.feed_relay import FeedFanout
 from candidates.two_tower.runtime import PostIndexer, ServedRuntime
 from features.store import FeatureStoreConfig, open_store
 from features.stream.push import push_events
-from serving.feed.cache import CacheConfig, RankedListCache
+from ranking.pages.cache import CacheConfig, RankedListCache
 from serving.feed.invalidation import FeedCacheInvalidation
 from serving.settings import Settings
 from social_core.models import Event

@@ -1,3 +1,3 @@
-"""The ranked home feed and explore page as served: pipelines wired from settings, the ranked-list cache,
-cursors, fallbacks (chronological feed, heuristic scorer, feature defaults, popular for two-tower),
-impressions, and the ML-ranked story tray."""
+"""The ranked home feed and explore page as served: the pipelines (`ranking`) wired from settings, the page
+server with its fallbacks (chronological feed, uncached explore), the last visibility check, impressions,
+and the ML-ranked story tray. The ranking itself, its ranked-list cache and cursors live in `ranking`."""

@@ -21,10 +21,10 @@ from sqlalchemy.engine import Engine
 from candidates.two_tower.runtime import TwoTowerRuntime
 from features.catalogue import CatalogueConfig, PostCatalogue
 from features.store import FeatureStoreConfig
+from ranking.pages.cache import CacheConfig, RankedListCache
 from ranking.pipeline import RankingConfig
 from ranking.seen import SeenStore
 from ranking.value_model import ValueWeights
-from serving.feed.cache import CacheConfig, RankedListCache
 from serving.feed.features import OnlineFeatures, StoreReader, TowerUserFeatures
 from serving.feed.ranker import RankerChoice
 from serving.feed.retrieval import LiveRetrieval, Retrieval, RetrievalBuilder

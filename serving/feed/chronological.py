@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ranking.degraded import Degraded
-from serving.feed.cursor import ChronoCursor
+from ranking.pages.cursor import ChronoCursor
 from social_core.models import Follow, Post
 from social_core.pagination import encode_cursor, keyset
 from social_core.types import UserId

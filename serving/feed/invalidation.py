@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from serving.feed.cache import RankedListCache
+from ranking.pages.cache import RankedListCache
 from social_core.models import Event
 
 EVENTS = ("follow", "unfollow", "block", "unblock", "ranking_preferences")

@@ -18,12 +18,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from ranking.degraded import Degraded
+from ranking.pages.cache import ListHeader, RankedList, Window
+from ranking.pages.cursor import ChronoCursor, RankedCursor, decode, encode
 from ranking.result import PipelineResult, ServedBy, ServedItem
 from serving.feed.assembly import FeedStack
-from serving.feed.cache import ListHeader, RankedList, Window
 from serving.feed.chronological import REASON as CHRONOLOGICAL
 from serving.feed.chronological import chronological_page
-from serving.feed.cursor import ChronoCursor, RankedCursor, decode, encode
 from serving.feed.guard import visible_posts
 from serving.feed.impressions import FeaturesOf, log_impressions, page_impressions
 from serving.feed.present import feed_items, served_by_public

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from features import logged_row
 from features.schema import service_columns
 from ranking.degraded import Degraded
+from ranking.pages.cache import CacheConfig, RankedList, RankedListCache
 from ranking.result import ServedBy, ServedItem
 from serving.app import create_app
-from serving.feed.cache import CacheConfig, RankedList, RankedListCache
 from serving.relay import make_relay
 from serving.settings import Settings
 from social_core.db import make_sessionmaker
