@@ -117,9 +117,9 @@ class Settings(BaseSettings):
     catalogue_refresh_s: float = Field(
         0.5,
         ge=0,
-        description="Seconds the in-process post catalogue (author, created, deleted, author private of every "
-        "post) may lag the outbox before a ranking reads the new events (0: at every ranking); each page is "
-        "checked again before it is served.",
+        description="Seconds the in-process post catalogue (every post's author, time, deleted and author-private "
+        "flags, and the post and author feature rows read so far) may lag the outbox before a ranking reads the "
+        "new events (0: at every ranking); each page is checked again before it is served.",
     )
     feed_cache_size: int = Field(300, description="Items ranked and cached per feed/explore refresh (page 1).")
     feed_candidates: dict[str, int] = Field(
