@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from serving.realtime import Broker, Event, InProcessBroker, RedisBroker
 from social_core import migrate
 from social_core.db import make_engine
 from tests.conftest import REDIS_URL, need_service
+from tests.servers import free_port, wait_healthy
 from tests.serving.conftest import Api
 
 WAIT_S = 5.0
@@ -103,27 +103,6 @@ def test_broker_contract(kind: str) -> None:
     assert asyncio.run(scenario()) == [([1, 2], {"n": n}) for n in range(3)]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"server at {base} did not come up in 30 s:\n{log.read_text()}")
-
-
 @pytest.fixture
 def two_servers(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Two uvicorn processes on one database and one Redis channel of their own."""
@@ -141,13 +120,13 @@ def two_servers(db_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     bases = []
     try:
         for name in ("a", "b"):
-            port, log = _free_port(), tmp_path / f"server-{name}.log"
+            port, log = free_port(), tmp_path / f"server-{name}.log"
             command = [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory"]
             command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
             with log.open("wb") as out:
                 processes.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT))
             bases.append(f"http://127.0.0.1:{port}")
-            _wait_healthy(processes[-1], bases[-1], log)
+            wait_healthy(processes[-1], bases[-1], log)
         yield bases[0], bases[1]
     finally:
         for process in processes:

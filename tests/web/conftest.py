@@ -10,20 +10,18 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from social_core import migrate
 from social_core.db import make_engine
 from tests.conftest import REQUIRE_SERVICES
+from tests.servers import free_port, wait_healthy
 from tests.web.world import World, seed_world
 
 CHROMIUM = os.environ.get("PIXELRANK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -66,27 +64,6 @@ def browser_context_args() -> dict[str, Any]:
     return {"viewport": DESKTOP}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"server at {base} did not come up in 60 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`uvicorn serving.app:create_app` in its own process: the embedded defaults (SQLite, in-process
@@ -108,14 +85,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PIXELRANK_FREEZE_HEAP": "false",
         "FEAST_USAGE": "False",
     }
-    port, log = _free_port(), home / "server.log"
+    port, log = free_port(), home / "server.log"
     command = [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(process, base, log)
+        wait_healthy(process, base, log)
         yield base
     finally:
         process.terminate()
