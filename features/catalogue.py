@@ -79,11 +79,17 @@ class PostCatalogue:
         self._looked = -np.inf
         self._posts = select(Post.id, Post.author_id, Post.created_at, Post.deleted_at.is_not(None))
         self._users = select(User.id, User.is_private, User.username)
-        self._events = (
+        self._facts_events = (  # few: posts created or deleted, accounts changed
+            select(Event.id, Event.type, Event.post_id, Event.target_id)
+            .where(Event.id > bindparam("after"), Event.type.in_([*POST_EVENTS, *USER_EVENTS]))
+            .order_by(Event.id)
+        )
+        self._all_events = (  # many (impressions): each read once, after the newest id seen
             select(Event.id, Event.type, Event.actor_id, Event.post_id, Event.target_id)
             .where(Event.id > bindparam("after"))
             .order_by(Event.id)
         )
+        self._touched: deque[tuple[float, dict[str, np.ndarray]]] = deque()  # feature rows events moved lately
         self._tables: list[FeatureRows] = []
         self.generation = 0  # moves when dense indices move (a re-sort): the feature rows start again
         self._load()
@@ -145,22 +151,23 @@ class PostCatalogue:
         self._looked = now
         while len(self._marks) > 1 and now - self._marks[1][0] >= self.config.settle_s:
             self._marks.popleft()
-        after = self._marks[0][1]
         with self.engine.connect() as conn:
-            events = conn.execute(self._events, {"after": after}).all()
-            if not events:
-                return
-            posts = np.array([e.post_id for e in events if e.type in POST_EVENTS and e.post_id], dtype=np.int64)
-            users = np.array([e.target_id for e in events if e.type in USER_EVENTS and e.target_id], dtype=np.int64)
-            self._read(conn, posts, users)
-        self._last_event = max(self._last_event, int(events[-1].id))
-        self._marks.append((now, self._last_event))
+            changes = conn.execute(self._facts_events, {"after": self._marks[0][1]}).all()
+            if changes:
+                posts = np.array([e.post_id for e in changes if e.type in POST_EVENTS and e.post_id], dtype=np.int64)
+                users = np.array([e.target_id for e in changes if e.type in USER_EVENTS and e.target_id], np.int64)
+                self._read(conn, posts, users)
+            events = conn.execute(self._all_events, {"after": self._last_event}).all() if self._tables else changes
+        newest = max([self._last_event, *(int(e.id) for e in changes[-1:]), *(int(e.id) for e in events[-1:])])
+        self._last_event = newest
+        self._marks.append((now, newest))
         if self._tables:
-            self._invalidate(events)
+            self._invalidate(now, events)
 
-    def _invalidate(self, events: Sequence[Any]) -> None:
-        """Feature rows the events changed (`features.stream.deltas`) are read again at their next use;
-        events of the last `settle_s` are looked at on every refresh, so a row the relay pushes late is too."""
+    def _invalidate(self, now: float, events: Sequence[Any]) -> None:
+        """Feature rows the events changed (`features.stream.deltas`) are read again at their next use, and
+        again at every refresh for `settle_s`, so a row the relay pushes a moment later is read as pushed.
+        (An event committed behind a newer one, on PostgreSQL, moves its rows only at `max_age_s`.)"""
         touched: dict[str, set[int]] = {"post": set(), "author": set()}
         for e in events:
             if e.type == "post_created" and e.post_id is not None:
@@ -169,10 +176,12 @@ class PostCatalogue:
                 entity = "post" if view == "post_stats" else "author" if view == "author_stats" else None
                 if entity is not None:
                     touched[entity].add(int(key[0]))
+        self._touched.append((now, {k: np.fromiter(v, dtype=np.int64, count=len(v)) for k, v in touched.items()}))
+        while now - self._touched[0][0] > self.config.settle_s:
+            self._touched.popleft()
         for table in self._tables:
-            ids = touched[table.entity]
-            if ids:
-                table.forget(np.fromiter(ids, dtype=np.int64, count=len(ids)))
+            ids = [moved[table.entity] for _, moved in self._touched]
+            table.forget(np.unique(np.concatenate(ids)))
 
     def feature_rows(self, view: str, width: int, *, keep_missing: bool = True) -> FeatureRows:
         """A table of one post or author feature view's rows for this catalogue (`features.hydrate`)."""

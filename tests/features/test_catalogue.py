@@ -149,3 +149,28 @@ def test_the_hydrator_over_the_catalogue_equals_stock_and_a_like_reaches_it(
     push_events(store, liked)  # the relay's push; the catalogue learns from the outbox which rows moved
     after = hydrator(17, posts[:1], authors[:1], now)
     assert after[0, COLUMNS.index("post_likes_total")] == before[0, COLUMNS.index("post_likes_total")] + 1
+
+
+def test_a_row_the_relay_pushes_after_the_catalogue_saw_its_event_is_read_again(
+    store: FeatureStore, built_world: BuiltWorld, engine: Engine
+) -> None:
+    clock = Clock()
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=0.5, settle_s=5.0), clock)
+    post, author = some_post(engine)
+    hydrator = Hydrator.from_store(store, catalogue=catalogue)
+    likes = COLUMNS.index("post_likes_total")
+    before = hydrator(17, [post], [author], 1.8e9)[0, likes]
+    with Session(engine, expire_on_commit=False) as session:
+        emit(session, "like", 17, post, author)
+        session.commit()
+        liked = session.scalars(select(Event).order_by(Event.id.desc()).limit(1)).all()
+    clock.now += 0.5
+    assert hydrator(17, [post], [author], 1.8e9)[0, likes] == before  # event seen, row not pushed yet
+    push_events(store, liked)
+    clock.now += 0.5
+    assert hydrator(17, [post], [author], 1.8e9)[0, likes] == before + 1  # within `settle_s`: read again
+    clock.now += 10.0
+    hydrator(17, [post], [author], 1.8e9)
+    clock.now += 0.5
+    table = next(t for t in catalogue._tables if t.entity == "post" and t.width > 4)
+    assert table.get([post])[1].tolist() == [False]  # settled: kept, not read on every ranking
