@@ -29,7 +29,6 @@ uncached feeds/s on 2 cores. The client shares the machine's cores with the serv
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -53,27 +52,40 @@ from benchmarks.feed_load import (  # noqa: E402
     CANDIDATES,
     REQUESTS,
     STAGES,
-    Call,
     CpuMeter,
-    Load,
     Scrape,
     cpu_per_request,
-    drive,
-    scrape,
+    parse_metrics,
 )
 from benchmarks.feed_report import print_report  # noqa: E402
-from benchmarks.feed_server import Server, served  # noqa: E402
-from benchmarks.feed_world import FULL, QUICK, build_world, load_users  # noqa: E402
+from benchmarks.feed_server import Server, previous_code, served  # noqa: E402
+from benchmarks.feed_world import FULL, MEDIUM, QUICK, build_world, load_users  # noqa: E402
+from benchmarks.feed_wrk import Pairs, WrkLoad, client_cpu_seconds, latest_per_token, run_wrk  # noqa: E402
 
 PAGE = 20
-READERS = ("fast", "stock")
+READERS = ("fast", "previous", "stock")
+PREVIOUS = "6d70b46"  # the object-per-candidate pipeline, before "Ranking as columns" (d4f5e05)
 
 
 def plan(quick: bool) -> dict[str, Any]:
+    """Seconds of wrk per phase (each a fixed time at a fixed concurrency), and the users per reader."""
     if quick:  # a smoke run: one worker per server (a start is mostly imports, once per process)
-        return {"levels": {1: 8, 4: 16}, "cached": 8, "explore": 8, "explore_concurrency": 4, "warm": 4, "workers": 1}
-    levels = {1: 100, 2: 100, 4: 150, 8: 200, 16: 300}
-    return {"levels": levels, "cached": 8, "explore": 200, "explore_concurrency": 4, "warm": 32, "workers": 2}
+        return {
+            "levels": {1: 4, 4: 4},
+            "cached": {1: 3, 8: 3},
+            "explore": {4: 4},
+            "warm_s": 3,
+            "users_per_reader": 100,
+            "workers": 1,
+        }
+    return {
+        "levels": {1: 20, 2: 15, 4: 15, 8: 15, 16: 15},
+        "cached": {1: 10, 8: 10},
+        "explore": {1: 10, 4: 15},
+        "warm_s": 8,
+        "users_per_reader": 1000,
+        "workers": 2,
+    }
 
 
 def phase(name: str, timed: Timed, route: str, pipeline: str | None) -> dict[str, Any]:
@@ -84,14 +96,12 @@ def phase(name: str, timed: Timed, route: str, pipeline: str | None) -> dict[str
     stages = delta.by_label(STAGES, "stage", pipeline=pipeline) if pipeline else {}
     runs = max((h.count for h in stages.values()), default=0.0)
     candidates = delta.counter_sum(CANDIDATES, "source", pipeline=pipeline) if pipeline else {}
-    scorers: dict[str, int] = {}
-    for outcome in load.ok:
-        scorers[outcome.scorer] = scorers.get(outcome.scorer, 0) + 1
     return {
         "phase": name,
         "concurrency": load.concurrency,
-        "requests": len(load.outcomes),
-        "errors": len(load.outcomes) - len(load.ok),
+        "requests": load.requests,
+        "errors": load.requests - load.ok_count,
+        "wrk_errors": load.errors,
         "seconds": load.wall_seconds,
         "requests_per_second": load.throughput,
         "cpu_ms_per_request": cpu,
@@ -107,50 +117,63 @@ def phase(name: str, timed: Timed, route: str, pipeline: str | None) -> dict[str
             for s, h in stages.items()
             if h.count
         },
-        "scorers": scorers,
-        "degraded": load.degraded(),
+        "scorers": {"lightgbm": load.lightgbm, "other": load.ok_count - load.lightgbm},
+        "degraded": {"pages": load.degraded_count} if load.degraded_count else {},
     }
 
 
-async def measure(server: Server, redis: Any, tokens: list[str], spec: dict[str, Any]) -> list[dict[str, Any]]:
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    meter = CpuMeter(server.cpu_seconds, redis)
-    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
-        queue = list(tokens)
-        warm = [queue.pop() for _ in range(spec["warm"])]  # loads models and stores in both workers
-        await drive(client, [Call(t, p) for t in warm for p in ("/v1/feed", "/v1/explore")], 4, PAGE)
-        results, uncached_outcomes = [], []
-        for concurrency, count in spec["levels"].items():
-            users = [queue.pop() for _ in range(count)]
-            timed = await _timed(client, meter, [Call(t, "/v1/feed") for t in users], concurrency)
-            results.append(phase("feed uncached", timed, "/v1/feed", "feed"))
-            uncached_outcomes += timed.load.ok
-        outcomes = uncached_outcomes
-        for page, concurrency in ((2, 1), (3, spec["cached"])):  # one at a time, then under load
-            calls = [Call(o.call.token, "/v1/feed", o.next_cursor) for o in outcomes if o.next_cursor]
-            timed = await _timed(client, meter, calls, concurrency)
-            results.append(phase(f"feed cached p{page}", timed, "/v1/feed", None) | _hits(timed.delta))
-            outcomes = timed.load.ok
-        explore_users = [o.call.token for o in uncached_outcomes[: spec["explore"]]]
-        calls = [Call(t, "/v1/explore") for t in explore_users]
-        timed = await _timed(client, meter, calls, spec["explore_concurrency"])
+def measure(server: Server, redis: Any, tokens: list[str], spec: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    """Every phase of one reader, one wrk run each; the users cycle from where the last phase stopped."""
+    meter = CpuMeter(server.cpu_seconds, redis, client_cpu_seconds)
+    first = Pairs([(t, "") for t in tokens])
+    for path in ("/v1/feed", "/v1/explore"):  # loads models and stores in every worker
+        run_wrk(server.url, path, first, 4, spec["warm_s"], folder / "warm", limit=PAGE)
+    results, cursors, offset = [], [], len(tokens) // 2  # the warm-up's users come last again
+    for concurrency, seconds in spec["levels"].items():
+        timed = _timed(server, meter, "/v1/feed", first, concurrency, seconds, folder, offset)
+        offset += timed.load.requests
+        cursors += timed.load.cursors  # in time order, level by level: the last is the cached list's
+        results.append(phase("feed uncached", timed, "/v1/feed", "feed"))
+    pairs = latest_per_token(cursors)
+    for page, (concurrency, seconds) in enumerate(spec["cached"].items(), start=2):  # c=1, then under load
+        timed = _timed(server, meter, "/v1/feed", pairs, concurrency, seconds, folder, 0)
+        results.append(phase(f"feed cached p{page}", timed, "/v1/feed", None) | _hits(timed.delta))
+        pairs = latest_per_token(timed.load.cursors) if timed.load.cursors else pairs
+    for concurrency, seconds in spec["explore"].items():
+        timed = _timed(server, meter, "/v1/explore", first, concurrency, seconds, folder, offset)
+        offset += timed.load.requests
         results.append(phase("explore", timed, "/v1/explore", "explore"))
     return results
 
 
 @dataclass(frozen=True)
 class Timed:
-    load: Load
+    load: WrkLoad
     delta: Scrape  # the server's metrics over the phase
     cpu_ms: dict[str, float]  # per request, by program (`cpu_per_request`)
 
 
-async def _timed(client: httpx.AsyncClient, meter: CpuMeter, calls: list[Call], concurrency: int) -> Timed:
-    before = await scrape(client)
+def _timed(
+    server: Server,
+    meter: CpuMeter,
+    path: str,
+    pairs: Pairs,
+    concurrency: int,
+    seconds: float,
+    folder: Path,
+    offset: int,
+) -> Timed:
+    before = _scrape(server)
     cpu_before = meter.read()
-    load = await drive(client, calls, concurrency, PAGE)
-    cpu_ms = cpu_per_request(cpu_before, meter.read(), len(load.ok))
-    return Timed(load, (await scrape(client)).minus(before), cpu_ms)
+    load = run_wrk(server.url, path, pairs, concurrency, seconds, folder / "wrk", offset=offset, limit=PAGE)
+    cpu_ms = cpu_per_request(cpu_before, meter.read(), load.requests)
+    return Timed(load, _scrape(server).minus(before), cpu_ms)
+
+
+def _scrape(server: Server) -> Scrape:
+    response = httpx.get(f"{server.url}/metrics", timeout=60)
+    response.raise_for_status()
+    return parse_metrics(response.text)
 
 
 def _hits(delta: Scrape) -> dict[str, Any]:
@@ -160,12 +183,16 @@ def _hits(delta: Scrape) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--quick", action="store_true", help="500 users / ~6,000 posts, fewer requests, one worker: under a minute"
+        "--quick", action="store_true", help="500 users / ~6,000 posts, fewer requests, one worker: a few minutes"
+    )
+    parser.add_argument(
+        "--medium", action="store_true", help="5,000 users / ~75,000 posts, the full load: when time is short"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/5", help="an EMPTY Redis database, emptied after"
     )
+    parser.add_argument("--previous", default=PREVIOUS, help=f"the commit the previous reader runs [{PREVIOUS}]")
     parser.add_argument("--profile", action="store_true", help="also cProfile uncached rankings in process")
     args = parser.parse_args()
     console = Console(width=160)
@@ -186,34 +213,46 @@ def main() -> None:
 
 
 def run(tmp: Path, args: argparse.Namespace, console: Console) -> dict[str, Any]:
-    size, spec = (QUICK if args.quick else FULL), plan(args.quick)
+    size, spec = (QUICK if args.quick else MEDIUM if args.medium else FULL), plan(args.quick)
     console.print(f"building the world in {tmp} ({size.users:,} users x {size.days} days, SQLite, {args.redis_url})")
     world = build_world(tmp / "home", args.redis_url, size, console)
-    per_reader = spec["warm"] + sum(spec["levels"].values())
+    previous = previous_code(args.previous, tmp)
+    per_reader = spec["users_per_reader"]
     started = time.perf_counter()
     users = load_users(world, args.redis_url, per_reader * len(READERS) + (6 if args.profile else 0))
     console.print(f"  load users (logged in, feed sets built): {time.perf_counter() - started:.0f} s")
     results: dict[str, Any] = {
         "world": {"users": world.users, "posts": world.posts, "follows": world.follows, "database": "SQLite file"}
         | {"online_store": "Redis", "redis_url": args.redis_url, "build_seconds": world.build_seconds},
+        "size": "quick" if args.quick else "medium" if args.medium else "full",
         "plan": spec,
         "page_size": PAGE,
         "workers": spec["workers"],
         "cpus": os.cpu_count(),
+        "client": "wrk (benchmarks/feed.lua), one connection per thread, every request a different user's token",
+        "readers_are": {
+            "fast": "this commit: fast feature reader, compiled trees (PIXELRANK_FEATURE_READER=fast)",
+            "previous": f"commit {args.previous}'s code (git archive), same settings, same world and Redis",
+            "stock": "this commit: Feast get_online_features, stock LightGBM Booster.predict",
+        },
         "load_average": {},
         "readers": {},
     }
-    console.print(f"starting a server per path ({', '.join(READERS)})")
+    console.print(f"starting a server per path ({', '.join(READERS)}; previous: {args.previous})")
     started = time.perf_counter()
     redis = redis_lib.Redis.from_url(args.redis_url)
-    with served(world.env, READERS, tmp, workers=spec["workers"]) as servers, contextlib.closing(redis):
+    with (
+        served(world.env, READERS, tmp, workers=spec["workers"], previous=previous) as servers,
+        contextlib.closing(redis),
+    ):
         console.print(f"  servers ready and settled: {time.perf_counter() - started:.0f} s")
         for i, reader in enumerate(READERS):
             tokens = [token for _, token in users[i * per_reader : (i + 1) * per_reader]]
             results["load_average"][f"before {reader}"] = os.getloadavg()
-            console.print(f"measuring PIXELRANK_FEATURE_READER={reader}")
+            console.print(f"measuring {reader}")
             started = time.perf_counter()
-            results["readers"][reader] = asyncio.run(measure(servers[reader], redis, tokens, spec))
+            results["readers"][reader] = measure(servers[reader], redis, tokens, spec, tmp / f"load-{reader}")
+            results.setdefault("memory_mib", {})[reader] = servers[reader].rss_mib()
             console.print(f"  measured: {time.perf_counter() - started:.0f} s")
             results["load_average"][f"after {reader}"] = os.getloadavg()
     if args.profile:

@@ -53,6 +53,7 @@ class WorldSize:
 
 
 QUICK = WorldSize(users=500, days=40, sessions=1_500, epochs=1)
+MEDIUM = WorldSize(users=5_000, days=50, sessions=8_000, epochs=1)  # when a full run would not fit the time
 FULL = WorldSize(users=10_000, days=70, sessions=20_000, epochs=2)
 
 
