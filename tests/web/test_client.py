@@ -211,7 +211,7 @@ def test_a_tour_of_the_other_screens_without_a_script_error(page: Page, world: W
     card.get_by_role("button", name="Comment").click()
     card.get_by_label("Add a comment").fill("lovely light")
     card.get_by_label("Add a comment").press("Enter")
-    expect(card.locator(".comment")).to_contain_text(["lovely light"])
+    expect(card.locator("li.comment")).to_contain_text(["lovely light"])
     expect(card.locator(".comment-count")).to_have_text("1 comment")
     expect(card.locator("a.hashtag", has_text="#lake")).to_have_attribute("href", "#/tag/lake")
     expect(card.locator("a.mention")).to_have_attribute("href", re.compile(r"^#/u/(bob|carol|dan)$"))

@@ -21,7 +21,7 @@ const row = (c) => h("li", { class: "comment" }, userLink(c.author), " ", c.text
 export function commentThread(post, onCount) {
   const list = h("ul", { class: "comments", "aria-live": "polite" });
   const more = h("button", { class: "link", hidden: true }, "");
-  const input = h("input", { name: "text", placeholder: "Add a comment…", "aria-label": "Add a comment", maxlength: 2200, required: true });
+  const input = h("input", { name: "text", placeholder: "Add a comment…", "aria-label": "Add a comment", maxlength: 2200, required: true, disabled: true });
   const status = h("div");
   let comments = [];
   let expanded = false;
@@ -43,7 +43,9 @@ export function commentThread(post, onCount) {
     } catch (error) { clear(status, notice(error.message, "error")); }
   } }, input, h("button", {}, "Post"));
   const section = h("section", { class: "thread", "aria-label": "Comments" }, more, list, form, status);
-  allComments(post.id).then((items) => { comments = items; render(); })
-    .catch((error) => clear(status, notice(error.message, "error")));
+  // The form opens once the thread has loaded: a comment posted earlier would be overwritten by the
+  // older list arriving after it.
+  allComments(post.id).then((items) => { comments = items; render(); input.disabled = false; input.focus(); })
+    .catch((error) => { clear(status, notice(error.message, "error")); input.disabled = false; });
   return section;
 }

@@ -71,7 +71,6 @@ export function postCard(post, { onHidden } = {}) {
     if (open) {
       thread = commentThread(post, (n) => { counts.comments = n; paint(); });
       card.append(thread);
-      thread.querySelector("input")?.focus();
     } else { thread.remove(); thread = null; }
   } }, "Comment");
   const share = h("button", { class: "action share", onclick: () => sharePost(post) }, "Share");
