@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FEAST_USAGE := False
 
-.PHONY: install demo test serve lint clean
+.PHONY: install demo test serve lint clean notebooks lab
 
 install: $(STAMP)
 
@@ -22,6 +22,14 @@ demo: install
 test: install
 	@command -v chromium >/dev/null || test -n "$$PIXELRANK_CHROMIUM" || echo "make test: no Chromium found: the browser tests (tests/web) are skipped (apt-get install -y chromium)"
 	$(BIN)/python -m pytest
+
+# Each notebook on a scratch world of its own; executed copies with their plots in $PIXELRANK_HOME/notebooks/.
+notebooks: install
+	$(BIN)/python notebooks/run.py
+
+lab: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
+	cd notebooks && ../$(BIN)/jupyter lab
 
 serve: install
 	$(BIN)/pixelrank serve

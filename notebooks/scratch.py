@@ -1,0 +1,37 @@
+"""The world a notebook works in: a folder of its own, made anew on each run, on the embedded stores.
+
+Every notebook starts with `settings = scratch_world("NAME")`: SQLite, the SQLite online store, fake
+Redis and an MLflow SQLite file, all under that folder, so a notebook never touches the database,
+Redis or MLflow that DATABASE_URL, REDIS_URL or MLFLOW_TRACKING_URI name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from serving.settings import Settings
+from social_core import migrate
+from social_core.db import make_engine
+
+# Where the worlds go: notebooks/run.py points this under PIXELRANK_HOME/notebooks/; opened in JupyterLab
+# (whose working folder is notebooks/), under the repository's var/.
+WORLDS = "PIXELRANK_NOTEBOOK_WORLDS"
+SERVICES = ("DATABASE_URL", "PIXELRANK_DATABASE_URL", "REDIS_URL", "PIXELRANK_REDIS_URL")
+TRACKING = ("MLFLOW_TRACKING_URI", "PIXELRANK_MLFLOW_TRACKING_URI")
+
+
+def scratch_world(name: str) -> Settings:
+    """An empty, migrated world in WORLDS/NAME; the settings every package function here reads."""
+    home = Path(os.environ.get(WORLDS, "../var/notebooks/worlds")).resolve() / name
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    for variable in (*SERVICES, *TRACKING):
+        os.environ.pop(variable, None)
+    os.environ["PIXELRANK_HOME"] = str(home)
+    os.environ["FEAST_USAGE"] = "False"
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    settings = Settings()
+    migrate.upgrade(make_engine(settings.db_url))
+    return settings
