@@ -1,6 +1,6 @@
 """Load benchmark of the ranked feed: `pixelrank serve --workers 2` under a loopback load, fast vs stock.
 
-    python benchmarks/feed.py [--quick] [--json OUT] [--redis-url URL] [--profile]
+    python benchmarks/feed.py [--quick | --medium] [--json OUT] [--redis-url URL] [--previous COMMIT] [--profile]
 
 World (benchmarks/feed_world.py): 10,000 users x 70 days (~210,000 posts), simulated sessions, features
 built and materialized into the Redis online store, two-tower and LightGBM ranker trained (`pixelrank
@@ -9,19 +9,21 @@ train all`), all in a temporary PIXELRANK_HOME with a SQLite file database. --qu
 redis://127.0.0.1:6379/5), a database that must be empty at the start: the run owns it, and empties it
 (FLUSHDB of that database only) at the end.
 
-Load (benchmarks/feed_load.py): an asyncio + httpx client, bounded concurrency, every request as
-its own distinct user's bearer token. Phases, per feature reader:
+Load (benchmarks/feed_wrk.py): wrk with benchmarks/feed.lua, a C client, each connection one closed
+loop for a fixed time at a fixed concurrency, every request a different user's bearer token. Phases, per
+server:
 - `feed uncached`: page 1 of the home feed (ranked afresh, then cached), at rising concurrency until
   throughput stops rising; the best level is the throughput at saturation;
-- `feed cached`: page 2 of those users' feeds one request at a time, then page 3 at `cached` concurrency (the
+- `feed cached`: page 2 of those users' feeds one request at a time, then at higher concurrency (the
   cursor; served from the cached list);
 - `explore`: page 1 of explore (ranked afresh).
 Server side: the API's Prometheus histograms (request latency by route, pipeline stages, candidates per
-source), scraped before and after each phase; client side: each request's wall time.
+source), scraped before and after each phase, and each process's CPU time; client side: wrk's latencies.
 
-Reference, in the same run: the same load against the server restarted with
-PIXELRANK_FEATURE_READER=stock (every feature read is Feast's `FeatureStore.get_online_features`) and
-PIXELRANK_COMPILED_TREES=false (every score is LightGBM's own `Booster.predict`).
+References, in the same run: the previous version (--previous, the object-per-candidate pipeline),
+and the server restarted with PIXELRANK_FEATURE_READER=stock (every feature read is Feast's
+`FeatureStore.get_online_features`) and PIXELRANK_COMPILED_TREES=false (every score is LightGBM's own
+`Booster.predict`).
 Targets: uncached feed p99 <= 50 ms with >= 500 candidates; cached page p99 <= 5 ms; >= 200
 uncached feeds/s on 2 cores. The client shares the machine's cores with the server.
 """
