@@ -82,8 +82,11 @@ assert by_type.loc["impression", "events"] == played.impressions
 # %%
 daily = pd.crosstab(events["created_at"].dt.floor("D"), events["type"])
 recent = daily[daily.index >= pd.Timestamp(world.start) - pd.Timedelta(days=3)]
-ax = recent.plot(logy=True, figsize=(10, 4), marker=".", title="Events per day (log scale)")
-ax.set_ylabel("events")
+fig, ax = plt.subplots(figsize=(10, 4))
+for kind in recent.columns:
+    ax.plot(recent.index, recent[kind], marker=".", label=kind)
+ax.set(yscale="log", title="Events per day (log scale)", ylabel="events")
+fig.autofmt_xdate()
 ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
 plt.show()
 

@@ -19,21 +19,6 @@
 # Everything runs on a small simulated world, so read the numbers as a demonstration, not as a benchmark.
 
 # %%
-import logging
-import warnings
-
-# Quiet the libraries' chatter around the results: MLflow's INFO lines and hints for every model it logs, a
-# SQLAlchemy deprecation inside MLflow's store, Feast's "experimental" note, progress bars asking for widgets.
-# MLflow (tqdm) warns as it is imported, and Feast puts filters of its own first as it is imported: hence
-# one filter before the imports, the rest after.
-warnings.filterwarnings("ignore", message="IProgress not found")
-import feast  # noqa: F401
-import mlflow
-
-logging.getLogger("mlflow").setLevel(logging.ERROR)
-for message in ("The ``noload`` loader strategy", "On demand feature view", "Hint: Inferred schema", "install "):
-    warnings.filterwarnings("ignore", message=message)
-
 import json
 import tempfile
 from dataclasses import replace
@@ -154,7 +139,9 @@ assert torch_result.decision.promoted == (torch_result.ndcg_at_10 > lgb_result.n
 # metrics and tags, so the runs line up as a table.
 
 # %%
-client = mlflow.MlflowClient(settings.tracking_uri, registry_uri=settings.tracking_uri)
+from mlflow import MlflowClient
+
+client = MlflowClient(settings.tracking_uri, registry_uri=settings.tracking_uri)
 experiments = {e.name: e.experiment_id for e in client.search_experiments()}
 runs = client.search_runs(list(experiments.values()), order_by=["attributes.start_time ASC"])
 table = pd.DataFrame(

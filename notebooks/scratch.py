@@ -7,8 +7,10 @@ Redis or MLflow that DATABASE_URL, REDIS_URL or MLFLOW_TRACKING_URI name.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 from serving.settings import Settings
@@ -22,8 +24,26 @@ SERVICES = ("DATABASE_URL", "PIXELRANK_DATABASE_URL", "REDIS_URL", "PIXELRANK_RE
 TRACKING = ("MLFLOW_TRACKING_URI", "PIXELRANK_MLFLOW_TRACKING_URI")
 
 
+# The libraries' chatter around the results: MLflow's hints for every model it logs, a SQLAlchemy
+# deprecation inside MLflow's store, Feast's "experimental" note, progress bars asking for widgets.
+QUIET = ("IProgress not found", "The ``noload`` loader strategy", "On demand feature view", "Hint: Inferred schema")
+
+
+def quiet_libraries() -> None:
+    """MLflow's INFO lines and the warnings of QUIET off. Feast and MLflow put filters of their own first
+    as they are imported: imported here, before ours."""
+    warnings.filterwarnings("ignore", message=QUIET[0])  # tqdm warns as MLflow is imported
+    import feast  # noqa: F401
+    import mlflow  # noqa: F401
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    for message in (*QUIET, "install "):
+        warnings.filterwarnings("ignore", message=message)
+
+
 def scratch_world(name: str) -> Settings:
     """An empty, migrated world in WORLDS/NAME; the settings every package function here reads."""
+    quiet_libraries()
     home = Path(os.environ.get(WORLDS, "../var/notebooks/worlds")).resolve() / name
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)

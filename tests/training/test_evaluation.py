@@ -25,7 +25,7 @@ from training.evaluation.models import (
     top_k_unseen,
 )
 from training.evaluation.models.base import Recommender
-from training.evaluation.report import evaluate, evaluate_model, make_split
+from training.evaluation.report import evaluate, evaluate_model, make_split, per_user_metrics
 from training.evaluation.split import temporal_split
 
 
@@ -235,6 +235,15 @@ def test_evaluate_report_structure() -> None:
     report = evaluate(to_canonical(make_interactions()), ["popularity"], dataset="tiny")
     assert report["dataset"] == "tiny"
     assert (report["users"], list(report["models"])) == (40, ["popularity"])
+
+
+def test_per_user_metrics_average_to_evaluate_model() -> None:
+    split = make_split(to_canonical(make_interactions()))
+    per_user = per_user_metrics(split, ALS())
+    assert per_user["user_idx"].tolist() == split.test_users().tolist()
+    means = evaluate_model(split, ALS())
+    assert {name: per_user[name].to_numpy().mean() for name in means} == pytest.approx(means)
+    assert per_user[list(means)].apply(lambda column: column.between(0.0, 1.0).all()).all()
 
 
 # --- CLI -----------------------------------------------------------------------------------

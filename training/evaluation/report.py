@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from training.evaluation.data import DatasetError
-from training.evaluation.metrics import RECALL_K, hit_matrix, mean_metrics
+from training.evaluation.metrics import NDCG_K, RECALL_K, hit_matrix, mean_metrics, ndcg_at_k, recall_at_k
 from training.evaluation.models import RECOMMENDERS, Recommender
 from training.evaluation.split import Split, temporal_split
 
@@ -39,14 +39,32 @@ def make_split(interactions: pd.DataFrame) -> Split:
     return split
 
 
-def evaluate_model(split: Split, recommender: Recommender) -> dict[str, float]:
-    """Fit ``recommender`` on train and score its top-K on every user with a test item."""
+def user_hits(split: Split, recommender: Recommender) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit ``recommender`` on train; the users with a test item, their top-K hit matrix and test-set sizes."""
     recommender.fit(split)
     users = split.test_users()
     top = recommender.recommend(users, RECALL_K)
     test = split.test_matrix()
-    n_relevant = np.diff(test.indptr)[users]
-    return mean_metrics(hit_matrix(top, users, test), n_relevant)
+    return users, hit_matrix(top, users, test), np.diff(test.indptr)[users]
+
+
+def evaluate_model(split: Split, recommender: Recommender) -> dict[str, float]:
+    """Fit ``recommender`` on train and score its top-K on every user with a test item."""
+    _, hits, n_relevant = user_hits(split, recommender)
+    return mean_metrics(hits, n_relevant)
+
+
+def per_user_metrics(split: Split, recommender: Recommender) -> pd.DataFrame:
+    """`evaluate_model` user by user: one row per user with a test item (``user_idx`` and each metric);
+    the column means are `evaluate_model`'s figures."""
+    users, hits, n_relevant = user_hits(split, recommender)
+    return pd.DataFrame(
+        {
+            "user_idx": users,
+            f"ndcg@{NDCG_K}": ndcg_at_k(hits, n_relevant),
+            f"recall@{RECALL_K}": recall_at_k(hits, n_relevant),
+        }
+    )
 
 
 def evaluate(
