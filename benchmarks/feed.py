@@ -62,7 +62,7 @@ from benchmarks.feed_load import (  # noqa: E402
 from benchmarks.feed_report import print_report  # noqa: E402
 from benchmarks.feed_server import Server, previous_code, served  # noqa: E402
 from benchmarks.feed_world import FULL, MEDIUM, QUICK, build_world, load_users  # noqa: E402
-from benchmarks.feed_wrk import Pairs, WrkLoad, client_cpu_seconds, latest_per_token, run_wrk  # noqa: E402
+from benchmarks.feed_wrk import WRK, Pairs, WrkLoad, client_cpu_seconds, latest_per_token, run_wrk  # noqa: E402
 
 PAGE = 20
 READERS = ("fast", "previous", "stock")
@@ -198,6 +198,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also cProfile uncached rankings in process")
     args = parser.parse_args()
     console = Console(width=160)
+    if not Path(WRK).exists():
+        console.print(f"Error: no wrk at {WRK}: the load generator (apt-get install -y wrk)")
+        raise SystemExit(1)
     client: Any = redis_lib.Redis.from_url(args.redis_url)
     if client.dbsize():
         console.print(f"Error: {args.redis_url} is not empty; pass --redis-url with an empty Redis database")
