@@ -19,20 +19,8 @@
 # how active the user was, cold to heavy.
 
 # %%
-import logging
 import os
 import time
-import warnings
-
-# Quiet the libraries' chatter around the results: Feast's "experimental" note (the pipeline imports it), rich's
-# request for widgets (the fallback's CLI commands draw progress bars).
-warnings.filterwarnings("ignore", message="IProgress not found")
-import feast  # noqa: F401
-
-logging.getLogger("mlflow").setLevel(logging.ERROR)
-for message in ("On demand feature view", 'install "ipywidgets"'):
-    warnings.filterwarnings("ignore", message=message)
-
 from pathlib import Path
 
 import matplotlib.pyplot as plt
