@@ -27,9 +27,10 @@ test: install
 notebooks: install
 	$(BIN)/python notebooks/run.py
 
+# JupyterLab on notebooks/, with this venv's kernel (jupytext opens the .py files as notebooks).
 lab: install
 	$(BIN)/python -m pip install --quiet -e ".[dev,lab]"
-	cd notebooks && ../$(BIN)/jupyter lab
+	cd notebooks && ../$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 serve: install
 	$(BIN)/pixelrank serve
