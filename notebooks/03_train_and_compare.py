@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from scratch import scratch_world
+from scratch import scratch_world, with_history
 
 settings = scratch_world("03_train_and_compare")
 settings.home
@@ -40,16 +40,11 @@ settings.home
 # The rankers learn from logged impressions (a post shown at a position, and what the user then did), so we
 # first need a world and some history. These are the CLI's own commands, in the order `pixelrank demo` runs
 # them: seed users and posts, simulate feed sessions served in chronological order, relay the outbox, then
-# `feast apply` and the batch feature build (the offline store the training sets are joined from).
+# `feast apply` and the batch feature build (the offline store the training sets are joined from);
+# `with_history` (notebooks/scratch.py) runs them.
 
 # %%
-from serving.commands import features, seed, simulate, worker
-
-seed.seed(users=250, days=10, seed=0, images=False)
-simulate.simulate(sessions=3_000, policy="chronological", seed=0, page_size=10, oracle_sessions=0)
-worker.worker(once=True)
-features.apply()
-features.build(as_of=None)
+with_history(users=250, days=10, sessions=3_000)
 
 # %% [markdown]
 # ## Train the two-tower model

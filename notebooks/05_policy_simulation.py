@@ -30,7 +30,7 @@ import pandas as pd
 from IPython.display import display
 from IPython.utils.capture import capture_output
 from rich.console import Console
-from scratch import scratch_world
+from scratch import scratch_world, with_history
 
 settings = scratch_world("05_policy_simulation")
 settings.home
@@ -40,18 +40,14 @@ settings.home
 #
 # The CLI's own commands, in the order `pixelrank demo` runs them: seed a small world (150 users, a week of
 # posts), simulate 1,500 feed sessions served chronologically (a new app's only feed, and the training
-# data), relay the outbox, `feast apply` and the batch feature build, then `pixelrank train all`: the
-# two-tower model and the LightGBM ranker, registered in MLflow as the champions. One thread per job keeps
-# the numbers reproducible.
+# data), relay the outbox, `feast apply` and the batch feature build (`with_history`, notebooks/scratch.py),
+# then `pixelrank train all`: the two-tower model and the LightGBM ranker, registered in MLflow as the
+# champions. One thread per job keeps the numbers reproducible.
 
 # %%
-from serving.commands import features, models, seed, simulate, train, worker
+from serving.commands import models, train, worker
 
-seed.seed(users=150, days=7, seed=0, images=False)
-simulate.simulate(sessions=1_500, policy="chronological", seed=0, page_size=10, oracle_sessions=200)
-worker.worker(once=True)
-features.apply()
-features.build(as_of=None)
+with_history(users=150, days=7, sessions=1_500, oracle_sessions=200)
 train.all_(model=train.Family.lightgbm, version="round0", epochs=3, threads=1)
 
 # %% [markdown]

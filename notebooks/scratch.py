@@ -55,3 +55,15 @@ def scratch_world(name: str) -> Settings:
     settings = Settings()
     migrate.upgrade(make_engine(settings.db_url))
     return settings
+
+
+def with_history(users: int, days: int, sessions: int, oracle_sessions: int = 0) -> None:
+    """The steps `pixelrank demo` takes before training, as its own CLI commands: seed a world, simulate
+    `sessions` chronological feed sessions, relay the outbox once, `feast apply`, the batch feature build."""
+    from serving.commands import features, seed, simulate, worker
+
+    seed.seed(users=users, days=days, seed=0, images=False)
+    simulate.simulate(sessions=sessions, policy="chronological", seed=0, page_size=10, oracle_sessions=oracle_sessions)
+    worker.worker(once=True)
+    features.apply()
+    features.build(as_of=None)
