@@ -95,8 +95,16 @@ display(rows.to_frame(), post_stats.tail(3))
 
 # %%
 materialize(store, datetime.now(UTC))
-user_engagement = pd.read_parquet(parquet_path(config.data_dir, "user_engagement"))
-newest = user_engagement.sort_values(TIMESTAMP).groupby("user_id").tail(1).set_index("user_id")
+
+
+def newest_rows(view: str) -> pd.DataFrame:
+    """Each key's newest batch row of a view, indexed by the view's keys."""
+    keys = list(VIEWS[view][0])
+    history = pd.read_parquet(parquet_path(config.data_dir, view))
+    return history.sort_values(TIMESTAMP).groupby(keys).tail(1).set_index(keys)
+
+
+newest = newest_rows("user_engagement")
 users = newest.index[:5].tolist()
 names = ["user_likes_7d", "user_impressions_7d", "user_engagement_rate_28d"]
 online = store.get_online_features(
@@ -111,7 +119,7 @@ assert np.allclose(online.set_index("user_id").loc[users, names], newest.loc[use
 # ## A point-in-time training set
 # One row per impression, labelled by the same user's actions on the same post within 24 h, with the
 # `ranker_v1` service's features as Feast's `get_historical_features` joins them: for each feature view,
-# the newest row *at or before* 1 ms before the impression.
+# the newest row *at or before* the impression time less `TrainingSetConfig.lookback_ms`.
 
 # %%
 training = build_training_set(store, engine, TrainingSetConfig())
@@ -135,7 +143,7 @@ def as_of(view: str, features: list[str]) -> pd.DataFrame:
     history = history.rename(columns={TIMESTAMP: "row_ts"})
     history["at"] = history["row_ts"]
     wanted = training[["impression_id", *keys, "impression_ts"]].copy()
-    wanted["at"] = pd.to_datetime(wanted["impression_ts"] - 1, unit="ms", utc=True)
+    wanted["at"] = pd.to_datetime(wanted["impression_ts"] - TrainingSetConfig().lookback_ms, unit="ms", utc=True)
     joined = pd.merge_asof(wanted.sort_values("at"), history.sort_values("at"), on="at", by=keys)
     return joined.set_index("impression_id").loc[training["impression_id"]]
 
@@ -147,9 +155,8 @@ for view, features in checks.items():
     keys = list(VIEWS[view][0])
     assert (joined["row_ts"] < pd.to_datetime(joined["impression_ts"], unit="ms", utc=True)).all(), view
     assert np.array_equal(joined[features].to_numpy(), training[features].to_numpy()), f"{view} leaks"
-    history = pd.read_parquet(parquet_path(config.data_dir, view))
-    latest = history.sort_values(TIMESTAMP).groupby(keys).tail(1).set_index(keys)[features]
-    leaky = latest.reindex(pd.MultiIndex.from_frame(training[keys]) if len(keys) > 1 else training[keys[0]])
+    at_keys = pd.MultiIndex.from_frame(training[keys]) if len(keys) > 1 else training[keys[0]]
+    leaky = newest_rows(view)[features].reindex(at_keys)
     for feature in features:
         leaky_values[feature] = leaky[feature].to_numpy()
         leak_rates[feature] = float((leaky_values[feature] != training[feature].to_numpy()).mean())

@@ -19,11 +19,8 @@
 # Everything runs on a small simulated world, so read the numbers as a demonstration, not as a benchmark.
 
 # %%
-import json
-import tempfile
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -134,8 +131,10 @@ assert torch_result.decision.promoted == (torch_result.ndcg_at_10 > lgb_result.n
 # metrics and tags, so the runs line up as a table.
 
 # %%
+import mlflow
 from mlflow import MlflowClient
 
+mlflow.set_tracking_uri(settings.tracking_uri)  # for the `runs:/` artifact reads below too
 client = MlflowClient(settings.tracking_uri, registry_uri=settings.tracking_uri)
 experiments = {e.name: e.experiment_id for e in client.search_experiments()}
 runs = client.search_runs(list(experiments.values()), order_by=["attributes.start_time ASC"])
@@ -219,10 +218,11 @@ assert (auc.loc["like"] > 0.5).all(), "the most common action is learnt better t
 
 
 # %%
+from mlflow.artifacts import load_dict
+
+
 def logged_json(run_id: str, name: str) -> dict:
-    """A JSON artifact of a run, downloaded from the tracking store."""
-    with tempfile.TemporaryDirectory() as scratch:
-        return json.loads(Path(client.download_artifacts(run_id, name, scratch)).read_text())
+    return load_dict(f"runs:/{run_id}/{name}")
 
 
 calibration = {family: logged_json(run.info.run_id, "calibration.json") for family, run in ranker_runs.items()}
@@ -314,23 +314,9 @@ print("top 5 by gain:", ", ".join(gain.index[:5]))
 
 
 # %%
-def versions_table(name: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "version": v.version,
-            "aliases": ", ".join(v.aliases) or "-",
-            "metric": v.metric_name,
-            "value": v.metric,
-            "holdout": v.holdout_id,
-            "run": v.run_id[:8],
-        }
-        for v in registry.list_versions(name, client=client)
-    ).set_index("version")
+from serving.commands import models
 
-
-for name in registry.MODEL_NAMES:
-    print(name)
-    display(versions_table(name))
+models.list_()  # `pixelrank models list`
 
 # %% [markdown]
 # ### What serving sees
@@ -373,7 +359,7 @@ assert now == (first, family_of[first]), "serving loads the registry's champion"
 # %%
 other = next(version for version in family_of if version != first)
 registry.promote(registry.RANKER, other, client=client)
-display(versions_table(registry.RANKER))
+models.list_(name=registry.RANKER)
 now = served()
 print(f"after promote: registry champion v{champion_version()}; serving loads v{now[0]} ({now[1]})")
 assert champion_version() == other, "promote moved the alias"
@@ -381,7 +367,7 @@ assert now == (other, family_of[other]), "serving follows the promoted champion"
 
 # %%
 registry.rollback(registry.RANKER, client=client)
-display(versions_table(registry.RANKER))
+models.list_(name=registry.RANKER)
 now = served()
 print(f"after rollback: registry champion v{champion_version()}; serving loads v{now[0]} ({now[1]})")
 assert champion_version() == first, "rollback restored the champion that served before"

@@ -40,9 +40,9 @@ settings.home
 # `load_interactions(path, "movielens")` gives the canonical frame the CLI evaluates: `user_id`, `item_id`,
 # `timestamp` (UTC) and `rating`; the protocol counts a rating of 4 or more as a positive.
 #
-# The full pipeline takes a minute or two per ranker on all 610 users, more than this notebook's budget,
-# so we evaluate a seeded sample of 150 users with all their ratings (`pixelrank evaluate` on the whole
-# file gives the full-size figures; the sample's are close, with wider intervals).
+# The full pipeline on every user of the file takes longer than this notebook's budget (README,
+# benchmarks/realdata.py), so we evaluate a seeded sample of `SAMPLE_USERS` users with all their ratings
+# (`pixelrank evaluate` on the whole file gives the full-size figures; the sample's have wider intervals).
 #
 # Without the file, the notebook falls back to a generated set. The project's only generator of plain
 # interaction files is a toy in its tests (two taste clusters), so we use the one the product has: a small
@@ -153,8 +153,8 @@ print(f"best full pipeline: {best_pipeline}")
 # %% [markdown]
 # ## How sure are we? A bootstrap over users
 #
-# A mean over about 150 users would move had we drawn other users. The bootstrap redraws the
-# evaluated users with replacement (1,000 times), recomputes each mean, and takes the 2.5th and 97.5th
+# A mean over a sample of users would move had we drawn other users. The bootstrap redraws the
+# evaluated users with replacement (`BOOTSTRAPS` times), recomputes each mean, and takes the 2.5th and 97.5th
 # percentiles as a 95% interval. Every model is redrawn with the *same* users each time, so the intervals
 # compare like with like; overlapping intervals do not by themselves mean "no difference" (next cell).
 
@@ -228,8 +228,8 @@ assert paired.loc["ndcg@10", "low"] > 0, "the pipeline's NDCG@10 gain over popul
 # seen, and a heavy user has seen its head already: its Recall@20 is lowest for the heavy users. The
 # personalised models turn a long history into signal instead (on MovieLens every model's Recall@20 still
 # falls for heavy users, who hold out up to 20 items each for 20 slots, but their NDCG@10 holds). And the
-# pipeline stays ahead of popularity in every bucket, so its gain is not one group's alone. With about 50
-# users a bucket, read finer differences between buckets as descriptive, not as findings.
+# pipeline stays ahead of popularity in every bucket, so its gain is not one group's alone. With a third
+# of the sample in a bucket, read finer differences between buckets as descriptive, not as findings.
 
 # %%
 history = split.train.groupby("user_idx").size().loc[test_users].rename("train positives")

@@ -38,11 +38,11 @@ settings.home
 # %% [markdown]
 # ## A world with a history, and a first model
 #
-# The CLI's own commands, in the order `pixelrank demo` runs them: seed a small world (150 users, a week of
-# posts), simulate 1,500 feed sessions served chronologically (a new app's only feed, and the training
-# data), relay the outbox, `feast apply` and the batch feature build (`with_history`, notebooks/scratch.py),
-# then `pixelrank train all`: the two-tower model and the LightGBM ranker, registered in MLflow as the
-# champions. One thread per job keeps the numbers reproducible.
+# The CLI's own commands, in the order `pixelrank demo` runs them: seed a small world, simulate feed
+# sessions served chronologically (a new app's only feed, and the training data), relay the outbox,
+# `feast apply` and the batch feature build (`with_history`, notebooks/scratch.py), then `pixelrank train
+# all`: the two-tower model and the LightGBM ranker, registered in MLflow as the champions. One thread per
+# job keeps the numbers reproducible.
 
 # %%
 from serving.commands import models, train, worker

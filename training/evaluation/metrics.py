@@ -43,13 +43,14 @@ def recall_at_k(hits: np.ndarray, n_relevant: np.ndarray, k: int = RECALL_K) -> 
     return recall
 
 
+def user_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, np.ndarray]:
+    """NDCG@10 and Recall@20 of each user (a row of `hits`)."""
+    return {f"ndcg@{NDCG_K}": ndcg_at_k(hits, n_relevant), f"recall@{RECALL_K}": recall_at_k(hits, n_relevant)}
+
+
 def mean_metrics(hits: np.ndarray, n_relevant: np.ndarray) -> dict[str, float]:
     """NDCG@10 and Recall@20 averaged over the users that have at least one relevant item."""
     evaluated = n_relevant > 0
     if not evaluated.any():
         return {f"ndcg@{NDCG_K}": 0.0, f"recall@{RECALL_K}": 0.0}
-    hits, n_relevant = hits[evaluated], n_relevant[evaluated]
-    return {
-        f"ndcg@{NDCG_K}": float(ndcg_at_k(hits, n_relevant).mean()),
-        f"recall@{RECALL_K}": float(recall_at_k(hits, n_relevant).mean()),
-    }
+    return {name: float(values.mean()) for name, values in user_metrics(hits[evaluated], n_relevant[evaluated]).items()}

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from training.evaluation.data import DatasetError
-from training.evaluation.metrics import NDCG_K, RECALL_K, hit_matrix, mean_metrics, ndcg_at_k, recall_at_k
+from training.evaluation.metrics import RECALL_K, hit_matrix, mean_metrics, user_metrics
 from training.evaluation.models import RECOMMENDERS, Recommender
 from training.evaluation.split import Split, temporal_split
 
@@ -58,13 +58,7 @@ def per_user_metrics(split: Split, recommender: Recommender) -> pd.DataFrame:
     """`evaluate_model` user by user: one row per user with a test item (``user_idx`` and each metric);
     the column means are `evaluate_model`'s figures."""
     users, hits, n_relevant = user_hits(split, recommender)
-    return pd.DataFrame(
-        {
-            "user_idx": users,
-            f"ndcg@{NDCG_K}": ndcg_at_k(hits, n_relevant),
-            f"recall@{RECALL_K}": recall_at_k(hits, n_relevant),
-        }
-    )
+    return pd.DataFrame({"user_idx": users, **user_metrics(hits, n_relevant)})
 
 
 def evaluate(
