@@ -40,3 +40,13 @@ def decode(logged: Any, columns: Sequence[str]) -> dict[str, float] | None:
         return None
     values = np.frombuffer(base64.b64decode(logged["float64"]), dtype="<f8")
     return dict(zip(columns, values.tolist(), strict=True)) if len(values) == len(columns) else None
+
+
+def decode_rows(logged: Any, columns: Sequence[str]) -> np.ndarray | None:
+    """(rows, len(columns)) of an `encode`d matrix (rows flattened in order); None when logged under other
+    columns. An exploration logs its whole pool this way."""
+    if not isinstance(logged, dict) or logged.get("columns") != fingerprint(tuple(columns)) or "float64" not in logged:
+        return None
+    values = np.frombuffer(base64.b64decode(logged["float64"]), dtype="<f8")
+    width = max(len(columns), 1)
+    return values.reshape(-1, width).copy() if len(values) % width == 0 else None

@@ -42,6 +42,7 @@ from ranking.scoring import ScoreStage, Scoring, no_model
 from ranking.seen import SeenStore
 from ranking.selectors.author_diversity import AuthorDiversity, AuthorDiversityConfig
 from ranking.selectors.base import Selector
+from ranking.selectors.exploration import Exploration, ExplorationConfig
 from ranking.selectors.explore_grid import ExploreGridConfig, ExploreGridMix
 from ranking.selectors.mmr import MMR, MMRConfig, PostEmbeddings
 from ranking.selectors.preferences import PreferenceBoost
@@ -90,7 +91,7 @@ class Pipeline:
         answered, failed = tuple(retrieved.answered), tuple(retrieved.failed)
         kind, version = _kind(context), context.scorer.version if context.scorer else ""
         served_by = ServedBy(self.name, kind, version, answered, failed, tuple(context.degraded))
-        return PipelineResult(_items(served), served_by, run.stats, ServedRows.of(served))
+        return PipelineResult(_items(served), served_by, run.stats, ServedRows.of(served), context.explored)
 
 
 @dataclass
@@ -145,6 +146,7 @@ class RankingConfig:
     mmr: MMRConfig = field(default_factory=MMRConfig)
     diversity: AuthorDiversityConfig = field(default_factory=AuthorDiversityConfig)
     grid: ExploreGridConfig = field(default_factory=ExploreGridConfig)  # explore only
+    exploration: ExplorationConfig = field(default_factory=ExplorationConfig)  # feed only
     seen_last_n: int | None = None  # None: every impression the store keeps
     record_seen: bool = True  # served items are added to the seen store
 
@@ -165,6 +167,7 @@ def feed_pipeline(
     selectors: list[Selector] = [PreferenceBoost()]
     selectors += [MMR(embeddings, config.mmr)] if embeddings is not None else []
     selectors.append(AuthorDiversity(config.diversity))
+    selectors += [Exploration(config.exploration)] if config.exploration.rate > 0 else []
     filters: list[Filter] = [UnfollowedFilter()]
     return _compose("feed", sources, engine, catalogue, features, seen, load_model, config, filters, selectors)
 

@@ -18,6 +18,7 @@ from social_core.types import PostId, UserId
 
 if TYPE_CHECKING:
     from ranking.frame import Frame
+    from ranking.selectors.exploration import Explored
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class PipelineResult:
     served_by: ServedBy
     stages: list[StageStat]
     rows: ServedRows = field(default_factory=ServedRows)
+    explored: Explored | None = None  # the exploration's draw, when this request was explored
 
     def candidates_per_source(self) -> dict[str, int]:
         return {s.name: s.count_out for s in self.stages if s.kind == "source"}

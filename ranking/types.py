@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from ranking.scorers.base import Scorer
 from ranking.value_model import ValueWeights
 from social_core.preferences import RankingPreferences
 from social_core.types import PostId, UserId
+
+if TYPE_CHECKING:
+    from ranking.selectors.exploration import Explored
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class RankingContext:
     weights: ValueWeights = field(default_factory=ValueWeights)  # the request's, overrides applied
     scorer: Scorer | None = None  # the one that scored (set by the scoring stage)
     degraded: list[Degraded] = field(default_factory=list)
+    explored: Explored | None = None  # what the exploration stage drew, when it explored this request
 
     def degrade(self, reason: Degraded) -> None:
         if reason not in self.degraded:  # two sources failing is one reason; `failed_sources` names them

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from candidates.fanout import FanoutConfig
+from ranking.selectors.exploration import ExplorationConfig
 from social_core.media import StoreConfig
 
 
@@ -89,6 +90,23 @@ class Settings(BaseSettings):
         description='Value-model weights replacing the defaults for everyone, JSON, e.g. {"save": 8}; a user\'s '
         "own weights (PUT /v1/me/ranking) apply on top.",
     )
+    exploration_rate: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="Share of home-feed rankings whose first slots are a Plackett–Luce draw from the ranked head, "
+        "with each impression's exact propensity logged for off-policy evaluation (0: off).",
+    )
+    exploration_temperature: float = Field(
+        0.5,
+        gt=0.0,
+        description="Temperature of that draw, in standard deviations of the head's value scores (lower: closer "
+        "to the ranked order).",
+    )
+    exploration_slots: int = Field(10, ge=1, description="Feed positions an explored ranking draws.")
+    exploration_pool: int = Field(
+        20, ge=1, description="Ranked items the draw picks from (at least the slots): nothing beyond is promoted."
+    )
     freeze_heap: bool = Field(
         True,
         description="Freeze what is loaded once (app, models, stores) out of Python's cyclic garbage collector, "
@@ -145,6 +163,12 @@ class Settings(BaseSettings):
     @property
     def fanout_config(self) -> FanoutConfig:
         return FanoutConfig(celebrity_threshold=self.celebrity_threshold, feed_cap=self.feed_cap)
+
+    @property
+    def exploration_config(self) -> ExplorationConfig:
+        return ExplorationConfig(
+            self.exploration_rate, self.exploration_temperature, self.exploration_slots, self.exploration_pool
+        )
 
     @property
     def tracking_uri(self) -> str:

@@ -89,7 +89,12 @@ def register_model_policy(
         for reason in degraded:
             log.warning("model policy: %s", reason)  # e.g. no two-tower version yet: popular takes its share
         weights = ValueWeights().override(settings.ranking_weights)
-        ranking = RankingConfig(scorer=ScorerConfig(ranker.family), weights=weights, record_seen=False)
+        ranking = RankingConfig(
+            scorer=ScorerConfig(ranker.family),
+            weights=weights,
+            record_seen=False,
+            exploration=policy_config.exploration,
+        )
         model = ranker.model
         pipeline = feed_pipeline(
             sources,

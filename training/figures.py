@@ -65,3 +65,21 @@ def recall_at_k_figure(ks: Sequence[int], recall: Sequence[float], title: str = 
     axes.grid(alpha=0.3)
     figure.tight_layout()
     return figure
+
+
+def estimates_figure(
+    labels: Sequence[str], values: Sequence[float], lows: Sequence[float], highs: Sequence[float], title: str
+) -> Figure:
+    """Each estimate as a point with its interval, one row per label (e.g. "champion · snips")."""
+    if not len(labels) == len(values) == len(lows) == len(highs):
+        raise ValueError("labels, values and interval ends differ in length")
+    value, low, high = (np.asarray(v, dtype=float) for v in (values, lows, highs))
+    rows = np.arange(len(labels))[::-1]
+    figure = Figure(figsize=(6, 0.35 * len(labels) + 1.4))
+    axes = figure.subplots()
+    axes.errorbar(value, rows, xerr=np.vstack([value - low, high - value]), fmt="o", capsize=3)
+    axes.set_yticks(rows, list(labels))
+    axes.set(xlabel="estimated reward per request", title=title)
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure

@@ -78,6 +78,7 @@ def register(
     client: MlflowClient | None = None,
     artifact_path: str = "model",
     remeasure_champion: Callable[[VersionInfo], float] | None = None,
+    second_opinion: Callable[[], tuple[bool, str]] | None = None,
 ) -> Decision:
     """Register the run's model as a new version of `name` and gate it against the champion.
 
@@ -85,7 +86,8 @@ def register(
     holdout it was measured on (`fingerprint()` of its rows, say). `client` defaults to the current
     tracking URI (the one the training job opened). When the champion was measured on another holdout,
     `remeasure_champion(champion)` (if given) measures it on this run's holdout so the two compare;
-    if it fails, the champion stays and the new version becomes challenger.
+    if it fails, the champion stays and the new version becomes challenger. A version that beats the
+    champion becomes champion only if `second_opinion()` (if given; e.g. off-policy evaluation) agrees too.
     """
     client = client or MlflowClient()
     run = client.get_run(run_id)
@@ -106,6 +108,9 @@ def register(
     if champion is not None and remeasure_champion is not None and not _comparable(created, champion):
         champion = _remeasured(champion, created, remeasure_champion)
     better, reason = _beats(created, champion)
+    if better and champion is not None and second_opinion is not None:
+        agrees, why = second_opinion()
+        better, reason = agrees, f"{reason}, {'and' if agrees else 'but'} {why}"
     if better:
         _make_champion(client, created, champion)
         return Decision(version_info(client.get_model_version(name, created.version)), CHAMPION, champion, reason)
@@ -261,6 +266,11 @@ def _registered(client: MlflowClient, name: str) -> RegisteredModel:
         if not is_missing(error):
             raise
         raise RegistryError(f"no registered model named {name!r}") from None
+
+
+def version_of(name: str, version: str, *, client: MlflowClient | None = None) -> VersionInfo:
+    """One version's info (`RegistryError` when the model or the version is unknown)."""
+    return _version(client or MlflowClient(), name, version)
 
 
 def _version(client: MlflowClient, name: str, version: str) -> VersionInfo:

@@ -1,4 +1,4 @@
-"""`pixelrank models list|promote|rollback`: manual control of the registry's champion.
+"""`pixelrank models list|compare|promote|rollback`: the registry's versions, side by side, and manual control.
 
 Training moves `champion` only when a version beats it on the same holdout; these commands are the
 reviewer's override (promote a challenger) and the operator's undo (roll back to the previous champion).
@@ -17,9 +17,14 @@ from mlflow.exceptions import MlflowException
 from rich.console import Console
 from rich.table import Table
 
+from serving.commands.estimates import estimates_table
 from serving.console import fail
 from serving.settings import Settings
+from social_core.db import make_engine
 from training import registry
+from training.off_policy.evaluate import estimate_model, value_reward
+from training.off_policy.logs import load_explored
+from training.ranker.job import load_version
 from training.registry import RegistryError, VersionInfo
 
 # MLflow's SQLite store trips a SQLAlchemy 2.1 deprecation on import: noise on every command, not ours to fix.
@@ -73,6 +78,57 @@ def rollback(name: Annotated[str, typer.Argument(help="Registered model, e.g. pi
     except MlflowException as error:
         fail(_first_line(error), code=1)
     Console().print(f"{name}: rolled back, version {restored.version} is the champion again")
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="A version number (e.g. the champion's).")],
+    b: Annotated[str, typer.Argument(help="Another version number.")],
+    name: Annotated[str, typer.Option(help="The registered ranker.")] = registry.RANKER,
+) -> None:
+    """Holdout metrics and off-policy estimates of two ranker versions side by side.
+
+    The estimates re-rank every explored request logged so far (`pixelrank simulate --policy model --explore`,
+    or serving with PIXELRANK_EXPLORATION_RATE), rewarded by serving's value weights, A's heads as the reward
+    model, with 90% bootstrap intervals."""
+    client = _client()
+    try:
+        versions = [registry.version_of(name, v, client=client) for v in (a, b)]
+        models = [load_version(client, name, v.version) for v in versions]
+    except RegistryError as error:
+        fail(str(error))
+    except MlflowException as error:
+        fail(_first_line(error), code=1)
+    if models[0].feature_names != models[1].feature_names:
+        fail(f"v{a} and v{b} read other feature columns: their off-policy estimates would not be comparable")
+    Console().print(_holdout_table(client, name, versions))
+    engine = make_engine(Settings().db_url)
+    try:
+        logs = load_explored(engine, models[0].feature_names)
+    finally:
+        engine.dispose()
+    if len(logs) == 0:
+        Console().print("no explored requests logged yet: no off-policy estimates")
+        return
+    estimates = {
+        f"v{v.version}": estimate_model(logs, m, models[0], value_reward())
+        for v, m in zip(versions, models, strict=True)
+    }
+    Console().print(
+        estimates_table(f"off-policy estimates on {len(logs):,} explored requests (value reward)", estimates)
+    )
+
+
+def _holdout_table(client: MlflowClient, name: str, versions: list[VersionInfo]) -> Table:
+    metrics = [client.get_run(v.run_id).data.metrics if v.run_id else {} for v in versions]
+    table = Table(title=f"{name}: holdout metrics as each run logged them")
+    table.add_column("metric")
+    for v in versions:
+        table.add_column(f"v{v.version} ({v.holdout_id or 'no holdout'})", justify="right")
+    shown = sorted({k for m in metrics for k in m if k.startswith("test_")})
+    for key in shown:
+        table.add_row(key, *(f"{m[key]:.4f}" if key in m else "-" for m in metrics))
+    return table
 
 
 def _client() -> MlflowClient:

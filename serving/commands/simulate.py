@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from serving.settings import Settings
 from serving.simulation_policy import find_ranker, register_model_policy
 from social_core.db import make_engine
 from training.simulation.errors import SimulationError
+from training.simulation.model_policy import ModelPolicyConfig
 from training.simulation.policies import PENDING_POLICIES, POLICIES, check_policy
 from training.simulation.report import sessions_table
 from training.simulation.sessions import SessionConfig, run_sessions
@@ -29,6 +31,15 @@ def simulate(
     oracle_sessions: Annotated[
         int, typer.Option(help="Sessions on which the oracle is evaluated too, for the 'vs oracle' ratio (0: none).")
     ] = 1_000,
+    explore: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="model only: share of sessions whose page is an exploration draw, logged with propensities for "
+            "off-policy evaluation (PIXELRANK_EXPLORATION_TEMPERATURE and _POOL apply).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Play feed sessions against the seeded world, writing impressions and actions as outbox events."""
     errors = Console(stderr=True)
@@ -41,8 +52,12 @@ def simulate(
     try:
         if sessions < 1 or page_size < 1:
             raise SimulationError("--sessions and --page-size must be at least 1")
+        if explore > 0 and policy != "model":
+            raise SimulationError("--explore needs --policy model (the other policies do not explore)")
         if policy == "model":
-            register_model_policy(settings, engine, find_ranker(settings))
+            pool = max(settings.exploration_pool, page_size)
+            exploration = replace(settings.exploration_config, rate=explore, slots=page_size, pool=pool, seed=seed)
+            register_model_policy(settings, engine, find_ranker(settings), ModelPolicyConfig(exploration=exploration))
         check_policy(policy)
         with RichProgress(errors, transient=True) as progress:
             report = run_sessions(engine, home, config, progress)

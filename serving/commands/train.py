@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from features.store import FeatureStoreConfig
+from serving.commands.estimates import estimates_table
 from serving.console import RichProgress, fail
 from serving.settings import Settings
 from training.ranker.dataset import RankerDataError
@@ -142,6 +143,11 @@ def _print_ranker(result: RankerJobResult) -> None:
     top = ", ".join(list(result.importance)[:5])
     Console().print(f"most needed features: {top}")
     Console().print(f"model: {result.folder}\nMLflow run: {result.run_id} (holdout {result.holdout_id})")
+    if result.off_policy is not None:
+        report = result.off_policy
+        columns = {"new": report.new, **({"champion": report.champion} if report.champion else {})}
+        title = f"off-policy estimates on {report.requests:,} explored requests not trained on (value reward)"
+        Console().print(estimates_table(title, columns))
     _print_decision(result.decision)
 
 

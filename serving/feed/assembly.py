@@ -66,7 +66,7 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     features = OnlineFeatures(store, settings.feature_reader, catalogue)
     weights = ValueWeights().override(settings.ranking_weights)
     seen = SeenStore(redis)
-    config = RankingConfig(weights=weights, record_seen=False)
+    config = RankingConfig(weights=weights, record_seen=False, exploration=settings.exploration_config)
     reader, dense = StoreReader(features), TowerUserFeatures(features)
     build = RetrievalBuilder(settings, engine, redis, catalogue, reader, dense, seen, config)
     retrieval = LiveRetrieval(build, two_tower)

@@ -2,8 +2,9 @@
 
 Positions count from the top of the feed (a later page's offset included). Items ranked in this very
 request also carry the feature row they were scored with (`payload["features"]`, encoded by
-`features.logged_row`); items served from a cached list were scored minutes earlier, so theirs are
-left out and `features.skew` recomputes them.
+`features.logged_row`) and, when the ranking explored, their propensity (`ranking.selectors.exploration`);
+items served from a cached list were scored minutes earlier, so theirs are left out and
+`features.skew` recomputes them.
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ from ranking.result import ServedBy, ServedItem
 from serving.impressions import Impression, ImpressionLogger
 from social_core.types import PostId, UserId
 
-FeaturesOf = Callable[[PostId], Mapping[str, str] | None]
+LoggedOf = Callable[[PostId, int], Mapping[str, Any]]  # (post, position) → what its impression adds
 
 
 @dataclass(frozen=True)
 class ServedImpression(Impression):
-    features: Mapping[str, str] | None = None  # `features.logged_row`'s form
+    logged: Mapping[str, Any] | None = None  # from the ranking that served it: its feature row, its propensity
 
     def payload(self) -> dict[str, Any]:
-        payload = super().payload()
-        if self.features is not None:
-            payload["features"] = dict(self.features)
-        return payload
+        return super().payload() | dict(self.logged or {})
 
 
 def page_impressions(
@@ -39,7 +37,7 @@ def page_impressions(
     offset: int,
     request_id: str | None,
     at: datetime,
-    features_of: FeaturesOf | None = None,
+    logged_of: LoggedOf | None = None,
 ) -> list[ServedImpression]:
     return [
         ServedImpression(
@@ -53,7 +51,7 @@ def page_impressions(
             sources=item.sources,
             score=item.score,
             at=at,
-            features=features_of(item.post_id) if features_of is not None else None,
+            logged=logged_of(item.post_id, offset + i) if logged_of is not None else None,
         )
         for i, item in enumerate(items)
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from features import logged_row
 from ranking.degraded import Degraded
@@ -30,10 +31,16 @@ class Ranked:
     result: PipelineResult
     two_tower_version: str | None  # the retrieval model that ranked it (None: no two-tower yet)
 
-    def features_of(self, post_id: PostId) -> dict[str, str] | None:
-        """The row an item was scored with, in the impression's logged form (`features.logged_row`)."""
+    def logged_of(self, post_id: PostId, position: int) -> dict[str, Any]:
+        """What the item's impression logs of this ranking: the row it was scored with (`features.logged_row`)
+        and, when the ranking explored, its propensity at `position`."""
         row = self.result.rows.row(post_id)
-        return logged_row.encode(self.result.rows.columns, row) if row is not None else None
+        logged: dict[str, Any] = (
+            {"features": logged_row.encode(self.result.rows.columns, row)} if row is not None else {}
+        )
+        if self.result.explored is not None:
+            logged |= self.result.explored.payload(post_id, position)
+        return logged
 
 
 def rank(

@@ -25,7 +25,7 @@ from serving.feed.assembly import FeedStack
 from serving.feed.chronological import REASON as CHRONOLOGICAL
 from serving.feed.chronological import chronological_page
 from serving.feed.guard import visible_posts
-from serving.feed.impressions import FeaturesOf, log_impressions, page_impressions
+from serving.feed.impressions import LoggedOf, log_impressions, page_impressions
 from serving.feed.present import feed_items, served_by_public
 from serving.feed.rank import rank
 from serving.impressions import ImpressionLogger
@@ -52,20 +52,20 @@ class PageServer:
             return self._chronological(viewer, limit, cursor, now)
         position = cursor.offset if cursor else 0
         try:
-            window, features_of = self._window(viewer, pipeline, cursor, position, limit, now)
+            window, logged_of = self._window(viewer, pipeline, cursor, position, limit, now)
         except RedisError as error:
             log.warning("redis unreachable while serving %s: %s", pipeline, error)
             if pipeline == "feed":
                 return self._chronological(viewer, limit, None, now)
-            ranked, features_of = self._uncached(viewer, pipeline, position + limit, now)
+            ranked, logged_of = self._uncached(viewer, pipeline, position + limit, now)
             window = ranked.window(position, limit)
         list_id = window.header.list_id
         next_cursor = encode(RankedCursor(pipeline, list_id, position + limit)) if window.more else None
-        return self._page(viewer, window.items, window.header, position, next_cursor, now, features_of)
+        return self._page(viewer, window.items, window.header, position, next_cursor, now, logged_of)
 
     def _window(
         self, viewer: User, pipeline: str, cursor: RankedCursor | None, position: int, limit: int, now: datetime
-    ) -> tuple[Window, FeaturesOf | None]:
+    ) -> tuple[Window, LoggedOf | None]:
         """The page from the cursor's cached list, or from a fresh ranking (cached). Redis errors propagate."""
         cache = self.stack.cache
         if cursor is not None and cursor.list_id:
@@ -83,14 +83,14 @@ class PageServer:
         base = cursor.offset if cursor else 0
         ranked = RankedList.new(fresh.result.served_by, fresh.result.items, fresh.two_tower_version, base)
         cache.put(viewer.id, ranked)
-        return ranked.window(position, limit), fresh.features_of
+        return ranked.window(position, limit), fresh.logged_of
 
-    def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, FeaturesOf]:
+    def _uncached(self, viewer: User, pipeline: str, depth: int, now: datetime) -> tuple[RankedList, LoggedOf]:
         """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
         self._observe(fresh.result)
         header = ListHeader("", fresh.result.served_by, fresh.two_tower_version)
-        return RankedList(header, tuple(fresh.result.items)), fresh.features_of
+        return RankedList(header, tuple(fresh.result.items)), fresh.logged_of
 
     def _chronological(self, viewer: User, limit: int, cursor: ChronoCursor | None, now: datetime) -> FeedPage:
         posts, after = chronological_page(self.session, viewer.id, limit, cursor)
@@ -110,7 +110,7 @@ class PageServer:
         position: int,
         next_cursor: str | None,
         now: datetime,
-        features_of: FeaturesOf | None,
+        logged_of: LoggedOf | None,
         *,
         seen: bool = True,
     ) -> FeedPage:
@@ -130,7 +130,7 @@ class PageServer:
             offset=position,
             request_id=self.request_id,
             at=now,
-            features_of=features_of,
+            logged_of=logged_of,
         )
         log_impressions(self.impressions, served)
         return FeedPage(

@@ -15,6 +15,7 @@ from ranking.filters.visibility import BlockedFilter, DeletedFilter, OwnPostFilt
 from ranking.frame import Frame, empty, merged
 from ranking.selectors.author_diversity import AuthorDiversity
 from ranking.selectors.base import Selector
+from ranking.selectors.exploration import Exploration, ExplorationConfig
 from ranking.selectors.explore_grid import ExploreGridMix
 from ranking.selectors.mmr import MMR
 from ranking.selectors.preferences import PreferenceBoost
@@ -37,6 +38,7 @@ SELECTORS: list[Selector] = [
     AuthorDiversity(),
     ExploreGridMix(),
     PreferenceBoost(),
+    Exploration(ExplorationConfig(rate=1.0, seed=0)),
 ]
 VIEWER = ViewerFacts(1, blocked={5}, followed={2}, hidden_posts={11}, hides_by_author={7: 3}, seen={12})
 

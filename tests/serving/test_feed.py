@@ -19,6 +19,7 @@ from features.schema import service_columns
 from ranking.degraded import Degraded
 from ranking.pages.cache import CacheConfig, RankedList, RankedListCache
 from ranking.result import ServedBy, ServedItem
+from ranking.selectors.exploration import Explored
 from serving.app import create_app
 from serving.relay import make_relay
 from serving.settings import Settings
@@ -219,6 +220,32 @@ def test_impressions_are_logged_with_positions_request_id_and_served_features(
     served = logged_row.decode(events[0].payload["features"], service_columns("ranker_v1"))  # ranked in this request
     assert served is not None and all(math.isfinite(v) for v in served.values())
     assert "features" not in events[4].payload  # served from the cached list
+
+
+def test_an_explored_ranking_logs_each_impressions_propensity_and_the_draw(
+    feed_settings: Settings, engine: Engine
+) -> None:
+    explored = feed_settings.model_copy(update={"exploration_rate": 1.0})
+    with TestClient(create_app(explored)) as client:
+        api = Api(client)
+        for name in ("viewer", "a", "b"):
+            api.signup(name)
+        for name in ("a", "b"):
+            api.as_("viewer").post(f"/v1/users/{name}/follow")
+        for i in range(3):
+            api.post("a", f"a{i}")
+            api.post("b", f"b{i}")
+        page = get_page(api, "viewer", limit=6)
+    with make_sessionmaker(engine)() as session:
+        events = list(session.scalars(select(Event).where(Event.type == "impression").order_by(Event.id)))
+    assert [e.post_id for e in events] == [int(i["id"]) for i in page["items"]]
+    assert all(e.payload["explored"] and 0 < e.payload["propensity"] <= 1 for e in events)
+    draw = Explored.from_payload(events[0].payload["exploration"], tuple(service_columns("ranker_v1")))
+    assert draw is not None and len(draw.post_ids) == 6
+    assert [int(draw.post_ids[i]) for i in draw.shown] == [e.post_id for e in events]
+    for k, event in enumerate(events):
+        row = draw.post_ids.tolist().index(event.post_id)
+        assert event.payload["propensity"] == pytest.approx(draw.marginals[row, k])
 
 
 def test_knobs_and_weights_of_the_user_move_the_feed(world: Api, engine: Engine) -> None:

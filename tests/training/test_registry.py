@@ -173,3 +173,50 @@ def test_fingerprint_names_the_same_rows_the_same() -> None:
     assert registry.fingerprint(rows, rows * 2.0) == registry.fingerprint(np.arange(10), np.arange(10) * 2.0)
     assert registry.fingerprint(rows) != registry.fingerprint(rows[:-1])
     assert registry.fingerprint(rows) != registry.fingerprint(rows.astype(np.int32))
+
+
+def test_a_better_holdout_metric_needs_the_second_opinion_too(tracking_uri: str, tmp_path: Path) -> None:
+    name, folder = unique_name(), save_toy(tmp_path / "toy", (1.0, 0.0, 0.0))
+    client = MlflowClient(tracking_uri)
+    asked: list[str] = []
+
+    def opinion(agrees: bool) -> tuple[bool, str]:
+        asked.append("asked")
+        return agrees, "OPE snips lower bound 0.9 is below the champion's 1.0"
+
+    first = registry.register(
+        log_toy_run(tracking_uri, folder, 0.30, pyfunc=False),
+        name,
+        "holdout_ndcg_at_10",
+        "h1",
+        client=client,
+        second_opinion=lambda: opinion(False),
+    )
+    assert first.promoted and asked == []  # no champion yet: nothing to compare with
+    vetoed = registry.register(
+        log_toy_run(tracking_uri, folder, 0.40, pyfunc=False),
+        name,
+        "holdout_ndcg_at_10",
+        "h1",
+        client=client,
+        second_opinion=lambda: opinion(False),
+    )
+    assert vetoed.alias == CHALLENGER and "but OPE snips lower bound" in vetoed.reason and asked == ["asked"]
+    worse = registry.register(
+        log_toy_run(tracking_uri, folder, 0.20, pyfunc=False),
+        name,
+        "holdout_ndcg_at_10",
+        "h1",
+        client=client,
+        second_opinion=lambda: opinion(True),
+    )
+    assert worse.alias == CHALLENGER and asked == ["asked"]  # the holdout already said no
+    agreed = registry.register(
+        log_toy_run(tracking_uri, folder, 0.45, pyfunc=False),
+        name,
+        "holdout_ndcg_at_10",
+        "h1",
+        client=client,
+        second_opinion=lambda: opinion(True),
+    )
+    assert agreed.promoted and "and OPE" in agreed.reason

@@ -308,6 +308,7 @@ def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["seed", "--users", "0"], "--users and --days must be at least 1"),
         (["simulate", "--policy", "bogus"], "unknown policy 'bogus'"),
         (["simulate", "--policy", "model"], "no trained model is registered yet"),
+        (["simulate", "--policy", "popular", "--explore", "0.5"], "--explore needs --policy model"),
         (["simulate", "--sessions", "5"], "run `pixelrank seed` first"),
     ],
 )

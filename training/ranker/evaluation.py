@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ranking.model import RankerModel
+from ranking.value_model import ValueWeights
 from training.ranker.dataset import RankerSplit
 from training.ranker.metrics import ReliabilityBin, head_metrics, logloss, ndcg_at_k, reliability
 
 
 def _value_weights() -> dict[str, float]:
-    return {"like": 1.0, "comment": 3.0, "save": 3.0, "share": 4.0, "hide": -10.0}
+    return ValueWeights().as_dict()  # serving's: the headline ranks items as the feed does
 
 
 @dataclass(frozen=True)

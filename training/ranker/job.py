@@ -11,6 +11,7 @@ measured on the holdout named by the run's `holdout_id` tag (a hash of the test 
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import mlflow
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -32,19 +34,23 @@ from ranking.model import RankerModel
 from ranking.models import load_ranker
 from social_core.db import make_engine
 from training.figures import feature_importance_figure
+from training.off_policy.evaluate import OPEConfig
+from training.off_policy.logs import ExploredLogs, load_explored
 from training.pyfunc import model_folder
 from training.ranker.dataset import LabelConfig, RankerData, RankerDataError, SplitConfig, ranker_data
 from training.ranker.evaluation import EvalConfig, evaluate
 from training.ranker.impressions import impression_context, with_context
 from training.ranker.lightgbm_job import LightGBMConfig, fit_lightgbm
 from training.ranker.mlflow_log import calibration_tables, flat_params, reliability_figure
+from training.ranker.off_policy import OffPolicyReport, off_policy_report
 from training.ranker.progress import Progress, no_progress
 from training.ranker.torch_job import TorchConfig, fit_torch
-from training.registry import RANKER, Decision, VersionInfo, download_version, register
+from training.registry import RANKER, Decision, VersionInfo, champion_of, download_version, register
 from training.tracking import default_tracking_uri, log_folder_model, open_experiment
 
 FAMILIES = ("lightgbm", "torch")
 HEADLINE = "test_ndcg_at_10"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class RankerJobConfig:
     lightgbm: LightGBMConfig = field(default_factory=LightGBMConfig)
     torch: TorchConfig = field(default_factory=TorchConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
+    off_policy: OPEConfig = field(default_factory=OPEConfig)
     register: bool = True  # register the model and gate it against the champion
     registered_model: str = RANKER
 
@@ -80,6 +87,7 @@ class RankerJobResult:
     sizes: dict[str, int]
     importance: dict[str, float]
     decision: Decision | None = None  # the champion gate's verdict (None: not registered)
+    off_policy: OffPolicyReport | None = None  # estimates on explored requests not trained on (None: too few)
 
 
 class SavableRanker(RankerModel, Protocol):
@@ -103,9 +111,11 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
     engine = make_engine(config.database_url)
     try:
         frame = load_training_set(engine, config, progress)
+        data = ranker_data(frame, service_columns(config.training_set.service), config.labels, config.split)
+        unseen = np.concatenate((data.validation.impression_ids, data.test.impression_ids))  # not trained on
+        explored = load_explored(engine, data.feature_names, impression_ids=unseen)
     finally:
         engine.dispose()
-    data = ranker_data(frame, service_columns(config.training_set.service), config.labels, config.split)
 
     open_experiment(config.tracking_uri or default_tracking_uri(config.home), config.experiment)
     with mlflow.start_run(run_name=f"{config.model}-{version}") as run:
@@ -122,6 +132,12 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         for name, content in trained.artifacts.items():
             mlflow.log_dict(content, name)
         mlflow.log_figure(reliability_figure(evaluation.calibration, f"{config.model} {version}"), "reliability.png")
+        client = mlflow.MlflowClient(config.tracking_uri or default_tracking_uri(config.home))
+        champion = champion_model(client, config.registered_model) if config.register else None
+        off_policy = off_policy_report(explored, trained.model, champion, config.off_policy)
+        if off_policy is not None:
+            mlflow.log_metrics(off_policy.metrics())
+            mlflow.log_figure(off_policy.figure(f"off-policy estimates, {config.model} {version}"), "off_policy.png")
         write_atomically(trained.model, folder)
         example = pd.DataFrame(data.test.features[:5], columns=list(data.feature_names))
         log_folder_model(
@@ -132,7 +148,6 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         )
     decision = None
     if config.register and evaluation.ndcg is not None:
-        client = mlflow.MlflowClient(config.tracking_uri or default_tracking_uri(config.home))
         remeasure = champion_ndcg(client, data, config.evaluation)
         decision = register(
             run.info.run_id,
@@ -141,6 +156,7 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
             data.test.fingerprint,
             client=client,
             remeasure_champion=remeasure,
+            second_opinion=lambda: off_policy.verdict() if off_policy is not None else (True, no_verdict(explored)),
         )
     return RankerJobResult(
         version,
@@ -154,7 +170,32 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         data.sizes(),
         evaluation.importance,
         decision,
+        off_policy,
     )
+
+
+def no_verdict(explored: ExploredLogs) -> str:
+    return f"no off-policy verdict: only {len(explored)} explored requests it was not trained on"
+
+
+def champion_model(client: mlflow.MlflowClient, name: str) -> RankerModel | None:
+    """The registered champion, loaded (None: none yet, or it does not load here)."""
+    champion = champion_of(client, name)
+    if champion is None:
+        return None
+    try:
+        return load_version(client, name, champion.version)
+    except Exception:  # a champion of other feature columns, or unreadable: no off-policy comparison
+        log.warning(
+            "could not load the %s champion v%s for off-policy evaluation", name, champion.version, exc_info=True
+        )
+        return None
+
+
+def load_version(client: mlflow.MlflowClient, name: str, version: str) -> RankerModel:
+    """A registered ranker version, loaded from a scratch copy of its artifacts."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return load_ranker(model_folder(download_version(client, name, version, Path(scratch))))
 
 
 def champion_ndcg(client: mlflow.MlflowClient, data: RankerData, config: EvalConfig) -> Callable[[VersionInfo], float]:
@@ -162,9 +203,7 @@ def champion_ndcg(client: mlflow.MlflowClient, data: RankerData, config: EvalCon
     with like (a champion reading other feature columns fails to load: it then stays champion, safely)."""
 
     def measure(champion: VersionInfo) -> float:
-        with tempfile.TemporaryDirectory() as scratch:
-            model = load_ranker(model_folder(download_version(client, champion.name, champion.version, Path(scratch))))
-            ndcg = evaluate(model, data.test, config).ndcg
+        ndcg = evaluate(load_version(client, champion.name, champion.version), data.test, config).ndcg
         if ndcg is None:
             raise ValueError("no relevant impression in the holdout")
         return ndcg

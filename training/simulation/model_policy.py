@@ -19,6 +19,7 @@ from datetime import datetime
 
 from ranking.pipeline import Pipeline
 from ranking.seen import SeenStore
+from ranking.selectors.exploration import ExplorationConfig, Explored
 from ranking.types import RankingRequest
 from social_core.types import PostId, UserId
 from training.simulation.feature_replay import AsOfReader
@@ -30,6 +31,7 @@ from training.simulation.policies import PolicyContext
 class ModelPolicyConfig:
     margin: int = 5  # items asked beyond the page, so hides not yet flushed never shorten it
     per_source: int = 500  # upper bound per source (each source is capped by its own count anyway)
+    exploration: ExplorationConfig = field(default_factory=ExplorationConfig)  # off unless asked (`--explore`)
 
 
 class LoggedImpressions(SeenStore):
@@ -65,12 +67,14 @@ class ModelPolicy:
         self.index, self.pipeline, self.reader, self.config = context.index, pipeline, reader, config
         self.version: str | None = version
         self.stats = ModelPolicyStats()
+        self.explored: Explored | None = None
 
     def rank(self, user_id: int, now: datetime, k: int) -> list[int]:
         at = now.timestamp()
         self.reader.at = at
         request = RankingRequest(user_id, limit=k + self.config.margin, now_ts=at, per_source=self.config.per_source)
         result = self.pipeline(request)
+        self.explored = result.explored
         self._count(result.served_by.degraded_reasons, len(result.items), k)
         hidden = self.index.hidden.get(self.index.user_index(user_id), set())
         served = [item.post_id for item in result.items]

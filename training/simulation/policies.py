@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ranking.selectors.exploration import Explored
 from training.simulation import behaviour
 from training.simulation.behaviour import BehaviourConfig
 from training.simulation.errors import SimulationError
@@ -28,6 +29,7 @@ from training.simulation.truth import Truth
 class Policy(Protocol):
     name: str  # logged in each impression's payload as "policy"
     version: str | None  # logged as "model_version" (None for heuristics)
+    explored: Explored | None  # the last `rank`'s exploration draw, logged with its impressions (None: none)
 
     def rank(self, user_id: int, now: datetime, k: int) -> list[int]:
         """Up to k post ids for `user_id`'s feed at `now`, best first; only posts created before `now`."""
@@ -50,6 +52,7 @@ class Chronological:
 
     name: str = "chronological"
     version: str | None = None
+    explored: Explored | None = None
 
     def __init__(self, context: PolicyContext) -> None:
         self.index = context.index
@@ -65,6 +68,7 @@ class Popular:
 
     name: str = "popular"
     version: str | None = None
+    explored: Explored | None = None
 
     def __init__(self, context: PolicyContext) -> None:
         self.index, self.recent_s = context.index, context.recent_s
@@ -82,6 +86,7 @@ class Oracle:
 
     name: str = "oracle"
     version: str | None = None
+    explored: Explored | None = None
 
     def __init__(self, context: PolicyContext) -> None:
         self.index, self.truth = context.index, context.truth

@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 
+from ranking.selectors.exploration import Explored
 from social_core.models import Comment
 from training.simulation import behaviour, vocabulary
 from training.simulation.behaviour import ACTIONS, ENGAGEMENTS, BehaviourConfig
@@ -147,6 +148,9 @@ class _Simulator:
         self.log = SessionLog(comment_counter=comments)
         self.report = SessionReport(policy=config.policy)
         self.reach = behaviour.reach(config.page_size, config.behaviour)
+        self.drawn: dict[
+            int, Explored
+        ] = {}  # session → the policy's exploration draw, until its impressions are logged
 
     def block(self, plan: SessionPlan, lo: int, hi: int) -> None:
         pages = [(s, self._page(plan, s)) for s in range(lo, hi)]
@@ -161,6 +165,8 @@ class _Simulator:
         now = datetime.fromtimestamp(at, UTC)
         self.index.popularity.advance(at)
         shown = self._served(self.policy, user, now)
+        if self.policy.explored is not None:
+            self.drawn[s] = self.policy.explored
         if plan.evaluate[s]:
             self.report.oracle_sessions += 1
             self.report.expected += self._expected(user, shown, at)
@@ -218,9 +224,12 @@ class _Simulator:
                 "source": "following" if followed else self.policy.name,
                 "dwell_ms": dwell_ms,
             }
+            if (drawn := self.drawn.get(s)) is not None:
+                payload |= drawn.payload(int(self.index.post_ids[post]), position)
             actions = [kind for kind, flag in zip(ACTIONS, flags, strict=True) if flag]
             self._log(int(plan.users[s]), post, start, payload, actions, action_at, comments)
         self.report.impressions += len(posts)
+        self.drawn.clear()
 
     def _log(
         self,

@@ -1,0 +1,1 @@
+"""Off-policy evaluation of feed rankings from explored (Plackett–Luce) slates."""
