@@ -24,6 +24,7 @@ from training.off_policy.logs import load_explored
 from training.ranker.job import RankerJobConfig, main
 from training.ranker.lightgbm_job import LightGBMConfig
 from training.simulation.model_policy import ModelPolicyConfig
+from training.simulation.policies import POLICIES
 from training.simulation.seeding import seed_world
 from training.simulation.sessions import SessionConfig, run_sessions
 from training.simulation.world import WorldConfig
@@ -45,9 +46,14 @@ def explored_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert champion.decision is not None and champion.decision.promoted
     settings = Settings(home=home, database_url=url, redis_url=None, mlflow_tracking_uri=tracking(home))
     exploration = ExplorationConfig(rate=1.0, temperature=1.0, slots=10, pool=20, seed=1)
-    register_model_policy(settings, engine, find_ranker(settings), ModelPolicyConfig(exploration=exploration))
-    run_sessions(engine, home, SessionConfig(sessions=EXPLORED, policy="model", oracle_sessions=0, seed=3))
-    engine.dispose()
+    before = dict(POLICIES)
+    try:
+        register_model_policy(settings, engine, find_ranker(settings), ModelPolicyConfig(exploration=exploration))
+        run_sessions(engine, home, SessionConfig(sessions=EXPLORED, policy="model", oracle_sessions=0, seed=3))
+    finally:
+        POLICIES.clear()  # other tests expect `model` unregistered until they register it
+        POLICIES.update(before)
+        engine.dispose()
     return home
 
 

@@ -71,7 +71,7 @@ class Estimate:
 def estimate(
     logs: SlateLogs,
     target: TargetPolicy,
-    estimators: Sequence[str] = ESTIMATORS,
+    estimators: Sequence[str] | None = None,
     *,
     bootstrap: int = 500,
     alpha: float = 0.1,
@@ -79,9 +79,9 @@ def estimate(
 ) -> dict[str, Estimate]:
     """Each asked-for estimator's value of `target` per request, with a bootstrap interval.
 
-    "dr" and "dm" need both reward-model arrays. Left at the default list, a target without them gets
-    "ips" and "snips" only; naming "dr" or "dm" without them is a ValueError."""
-    asked = list(dict.fromkeys(estimators))
+    "dr" and "dm" need both reward-model arrays. `estimators=None` asks for every one the target supports
+    (without a reward model, "ips" and "snips"); naming "dr" or "dm" without one is a ValueError."""
+    asked = list(dict.fromkeys(ESTIMATORS if estimators is None else estimators))
     unknown = [name for name in asked if name not in ESTIMATORS]
     if unknown:
         raise ValueError(f"unknown estimator(s) {', '.join(unknown)}; expected some of {', '.join(ESTIMATORS)}")
@@ -90,8 +90,7 @@ def estimate(
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha {alpha} is outside (0, 1)")
     no_model = target.reward_hat_shown is None or target.reward_hat_target is None
-    if no_model and estimators is ESTIMATORS:
-        # The default list means "everything this target supports": without a reward model that is IPS/SNIPS.
+    if no_model and estimators is None:
         asked = [name for name in asked if name not in _MODEL_BASED]
     elif no_model and any(name in _MODEL_BASED for name in asked):
         raise ValueError("dr and dm need both reward_hat_shown and reward_hat_target")
