@@ -26,8 +26,8 @@ os.environ.setdefault("FEAST_USAGE", "False")
 # A test process builds hundreds of apps: frozen, their garbage would never be collected (serving/heap.py).
 # Off for apps (their Settings) and for model watchers built without an app.
 os.environ["PIXELRANK_FREEZE_HEAP"] = "false"
-# Rankings are deterministic in tests: the exploration draw (5% of feeds in the product) is turned on by the
-# tests that are about it.
+# Rankings are deterministic in tests: the exploration draw (a random share of feeds in the product) is turned
+# on by the tests that are about it.
 os.environ["PIXELRANK_EXPLORATION_RATE"] = "0"
 heap.configure(False)
 

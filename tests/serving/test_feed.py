@@ -193,23 +193,32 @@ def test_private_posts_never_leak(feed_client: TestClient) -> None:
     assert {"visible", "public"} <= set(shown)
 
 
+def two_followed_authors(api: Api) -> Api:
+    """viewer follows a and b, who post 3 times each."""
+    for name in ("viewer", "a", "b"):
+        api.signup(name)
+    for name in ("a", "b"):
+        api.as_("viewer").post(f"/v1/users/{name}/follow")
+    for i in range(3):
+        api.post("a", f"a{i}")
+        api.post("b", f"b{i}")
+    return api
+
+
+def impressions(engine: Engine) -> list[Event]:
+    with make_sessionmaker(engine)() as session:
+        return list(session.scalars(select(Event).where(Event.type == "impression").order_by(Event.id)))
+
+
 def test_impressions_are_logged_with_positions_request_id_and_served_features(
     feed_settings: Settings, engine: Engine
 ) -> None:
     with TestClient(create_app(feed_settings)) as client:
-        api = Api(client)
-        for name in ("viewer", "a", "b"):
-            api.signup(name)
-        for name in ("a", "b"):
-            api.as_("viewer").post(f"/v1/users/{name}/follow")
-        for i in range(3):
-            api.post("a", f"a{i}")
-            api.post("b", f"b{i}")
+        api = two_followed_authors(Api(client))
         first = get_page(api, "viewer", limit=4)
         headers = {"X-Request-ID": "page-two"}
         second = api.as_("viewer").get("/v1/feed", params={"limit": 4, "cursor": first["next_cursor"]}, headers=headers)
-    with make_sessionmaker(engine)() as session:
-        events = list(session.scalars(select(Event).where(Event.type == "impression").order_by(Event.id)))
+    events = impressions(engine)
     served = [int(i["id"]) for i in first["items"] + second.json()["items"]]
     assert [e.post_id for e in events] == served
     assert [e.payload["position"] for e in events] == list(range(6))
@@ -227,17 +236,9 @@ def test_an_explored_ranking_logs_each_impressions_propensity_and_the_draw(
 ) -> None:
     explored = feed_settings.model_copy(update={"exploration_rate": 1.0})
     with TestClient(create_app(explored)) as client:
-        api = Api(client)
-        for name in ("viewer", "a", "b"):
-            api.signup(name)
-        for name in ("a", "b"):
-            api.as_("viewer").post(f"/v1/users/{name}/follow")
-        for i in range(3):
-            api.post("a", f"a{i}")
-            api.post("b", f"b{i}")
+        api = two_followed_authors(Api(client))
         page = get_page(api, "viewer", limit=6)
-    with make_sessionmaker(engine)() as session:
-        events = list(session.scalars(select(Event).where(Event.type == "impression").order_by(Event.id)))
+    events = impressions(engine)
     assert [e.post_id for e in events] == [int(i["id"]) for i in page["items"]]
     assert all(e.payload["explored"] and 0 < e.payload["propensity"] <= 1 for e in events)
     draw = Explored.from_payload(events[0].payload["exploration"], tuple(service_columns("ranker_v1")))

@@ -180,43 +180,19 @@ def test_a_better_holdout_metric_needs_the_second_opinion_too(tracking_uri: str,
     client = MlflowClient(tracking_uri)
     asked: list[str] = []
 
-    def opinion(agrees: bool) -> tuple[bool, str]:
-        asked.append("asked")
-        return agrees, "OPE snips lower bound 0.9 is below the champion's 1.0"
+    def gated(value: float, agrees: bool) -> registry.Decision:
+        def opinion() -> tuple[bool, str]:
+            asked.append("asked")
+            return agrees, "OPE snips lower bound 0.9 is below the champion's 1.0"
 
-    first = registry.register(
-        log_toy_run(tracking_uri, folder, 0.30, pyfunc=False),
-        name,
-        "holdout_ndcg_at_10",
-        "h1",
-        client=client,
-        second_opinion=lambda: opinion(False),
-    )
+        run_id = log_toy_run(tracking_uri, folder, value, pyfunc=False)
+        return registry.register(run_id, name, "holdout_ndcg_at_10", "h1", client=client, second_opinion=opinion)
+
+    first = gated(0.30, agrees=False)
     assert first.promoted and asked == []  # no champion yet: nothing to compare with
-    vetoed = registry.register(
-        log_toy_run(tracking_uri, folder, 0.40, pyfunc=False),
-        name,
-        "holdout_ndcg_at_10",
-        "h1",
-        client=client,
-        second_opinion=lambda: opinion(False),
-    )
+    vetoed = gated(0.40, agrees=False)
     assert vetoed.alias == CHALLENGER and "but OPE snips lower bound" in vetoed.reason and asked == ["asked"]
-    worse = registry.register(
-        log_toy_run(tracking_uri, folder, 0.20, pyfunc=False),
-        name,
-        "holdout_ndcg_at_10",
-        "h1",
-        client=client,
-        second_opinion=lambda: opinion(True),
-    )
+    worse = gated(0.20, agrees=True)
     assert worse.alias == CHALLENGER and asked == ["asked"]  # the holdout already said no
-    agreed = registry.register(
-        log_toy_run(tracking_uri, folder, 0.45, pyfunc=False),
-        name,
-        "holdout_ndcg_at_10",
-        "h1",
-        client=client,
-        second_opinion=lambda: opinion(True),
-    )
+    agreed = gated(0.45, agrees=True)
     assert agreed.promoted and "and OPE" in agreed.reason

@@ -134,7 +134,8 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         mlflow.log_figure(reliability_figure(evaluation.calibration, f"{config.model} {version}"), "reliability.png")
         client = mlflow.MlflowClient(config.tracking_uri or default_tracking_uri(config.home))
         champion = champion_model(client, config.registered_model) if config.register else None
-        off_policy = off_policy_report(explored, trained.model, champion, config.off_policy)
+        champion_ranker = champion[1] if champion is not None else None
+        off_policy = off_policy_report(explored, trained.model, champion_ranker, config.off_policy)
         if off_policy is not None:
             mlflow.log_metrics(off_policy.metrics())
             mlflow.log_figure(off_policy.figure(f"off-policy estimates, {config.model} {version}"), "off_policy.png")
@@ -148,7 +149,7 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         )
     decision = None
     if config.register and evaluation.ndcg is not None:
-        remeasure = champion_ndcg(client, data, config.evaluation)
+        remeasure = champion_ndcg(client, data, config.evaluation, champion)
         decision = register(
             run.info.run_id,
             config.registered_model,
@@ -178,13 +179,13 @@ def no_verdict(explored: ExploredLogs) -> str:
     return f"no off-policy verdict: only {len(explored)} explored requests it was not trained on"
 
 
-def champion_model(client: mlflow.MlflowClient, name: str) -> RankerModel | None:
-    """The registered champion, loaded (None: none yet, or it does not load here)."""
+def champion_model(client: mlflow.MlflowClient, name: str) -> tuple[str, RankerModel] | None:
+    """The registered champion's version and model (None: none yet, or it does not load here)."""
     champion = champion_of(client, name)
     if champion is None:
         return None
     try:
-        return load_version(client, name, champion.version)
+        return champion.version, load_version(client, name, champion.version)
     except Exception:  # a champion of other feature columns, or unreadable: no off-policy comparison
         log.warning(
             "could not load the %s champion v%s for off-policy evaluation", name, champion.version, exc_info=True
@@ -198,12 +199,19 @@ def load_version(client: mlflow.MlflowClient, name: str, version: str) -> Ranker
         return load_ranker(model_folder(download_version(client, name, version, Path(scratch))))
 
 
-def champion_ndcg(client: mlflow.MlflowClient, data: RankerData, config: EvalConfig) -> Callable[[VersionInfo], float]:
+def champion_ndcg(
+    client: mlflow.MlflowClient, data: RankerData, config: EvalConfig, loaded: tuple[str, RankerModel] | None
+) -> Callable[[VersionInfo], float]:
     """Measures a champion trained on older data on this run's test requests, so the gate compares like
-    with like (a champion reading other feature columns fails to load: it then stays champion, safely)."""
+    with like (a champion reading other feature columns fails to load: it then stays champion, safely).
+    `loaded` is the champion the run already loaded, used when it is still the one to measure."""
 
     def measure(champion: VersionInfo) -> float:
-        ndcg = evaluate(load_version(client, champion.name, champion.version), data.test, config).ndcg
+        if loaded is not None and loaded[0] == champion.version:
+            model = loaded[1]
+        else:
+            model = load_version(client, champion.name, champion.version)
+        ndcg = evaluate(model, data.test, config).ndcg
         if ndcg is None:
             raise ValueError("no relevant impression in the holdout")
         return ndcg
