@@ -218,8 +218,9 @@ assert loop["oracle_expected_per_session"].iloc[-1] < loop["oracle_expected_per_
 # evaluation answers from logs instead: `pixelrank simulate --policy model --explore 1` serves the
 # champion's feed with its first slots drawn (Plackett–Luce over the ranked head), each impression logged
 # with its exact propensity and the first with the whole draw. `training.off_policy` then lets any ranker
-# re-rank each logged pool and weighs what was shown: IPS, self-normalised IPS and doubly robust, with
-# bootstrap intervals. `pixelrank models compare` prints two versions side by side; `train ranker` gates
+# re-rank each logged pool, arranges it as the feed does (topic spread, author runs), and weighs what was
+# shown under a position-based click model: IPS, self-normalised IPS and doubly robust, with bootstrap
+# intervals. `pixelrank models compare` prints two versions side by side; `train ranker` gates
 # promotion on it. benchmarks/off_policy.py checks the estimates against truth runs.
 
 # %%
@@ -229,6 +230,7 @@ from serving.commands.estimates import estimates_table
 from training.off_policy.evaluate import ENGAGEMENT, estimate_model
 from training.off_policy.logs import load_explored
 from training.ranker.job import load_version
+from training.ranker.off_policy import feed_arrangement
 
 EXPLORED = 300
 simulate.simulate(sessions=EXPLORED, policy="model", seed=21, page_size=10, oracle_sessions=0, explore=1.0)
@@ -241,8 +243,11 @@ engine = make_engine(settings.db_url)
 logs = load_explored(engine, champion.feature_names)
 engine.dispose()
 variants = {"default weights": {}, "engagement weights": {"comment": 1.0, "save": 1.0, "share": 1.0, "hide": -1.0}}
+arrangement = feed_arrangement(settings.home)  # re-ranked pools are arranged as the feed arranges them
 estimates = {
-    name: estimate_model(logs, champion, champion, ValueWeights().override(w).as_dict(), reward_weights=ENGAGEMENT)
+    name: estimate_model(
+        logs, champion, champion, ValueWeights().override(w).as_dict(), reward_weights=ENGAGEMENT, selectors=arrangement
+    )
     for name, w in variants.items()
 }
 Console(width=110).print(estimates_table(f"engagement per session, from {len(logs)} explored sessions", estimates))

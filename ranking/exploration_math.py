@@ -47,15 +47,20 @@ def sample(logits: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.argsort(-perturbed)[:k].astype(np.int64)
 
 
-def marginals(logits: np.ndarray, k: int, nodes: int = 128) -> np.ndarray:
-    """(M, min(k, M)) float64: P(item m is drawn at position j), j < k, under PL(softmax(logits))."""
+def marginals(logits: np.ndarray, k: int, nodes: int = 128, anchors: np.ndarray | None = None) -> np.ndarray:
+    """(A, min(k, M)) float64: P(item a is drawn at position j), j < k, under PL(softmax(logits)), for
+    each of `anchors` (default: every item). The cost is A·M·nodes·k: asking for the few drawn items
+    rather than the whole pool is what keeps a wide pool cheap."""
     logits = _as_logits(logits)
     m = len(logits)
     k = _clip_k(k, m)
     if nodes < 2:
         raise ValueError(f"marginals needs at least 2 quadrature nodes (got {nodes})")
-    if m == 0 or k == 0:
-        return np.zeros((m, k))
+    anchors = np.arange(m) if anchors is None else np.asarray(anchors, dtype=np.int64)
+    if anchors.ndim != 1 or (len(anchors) and (anchors.min() < 0 or anchors.max() >= m)):
+        raise ValueError(f"anchors must be a 1-D array of indices into the {m} logits")
+    if m == 0 or k == 0 or len(anchors) == 0:
+        return np.zeros((len(anchors), k))
     z = np.linspace(_Z_LOW, _Z_HIGH, nodes)
     t = np.exp(z)
     # dt = t dz: trapezoid weights of e^{-t} dt in z, the two ends halved.
@@ -63,13 +68,13 @@ def marginals(logits: np.ndarray, k: int, nodes: int = 128) -> np.ndarray:
     weights[[0, -1]] *= 0.5
     centred = logits - logits.max()
     # counts[a, n, j]: probability that exactly j of the others folded in so far beat anchor a at node n.
-    counts = np.zeros((m, nodes, k))
+    counts = np.zeros((len(anchors), nodes, k))
     counts[:, :, 0] = 1.0
     for i in range(m):
         # log(t r_i) with r_i = w_i / w_a, kept in logs: w_a can underflow where w_i does not.
-        log_rate = np.minimum(z[None, :] + (centred[i] - centred)[:, None], _MAX_EXPONENT)
+        log_rate = np.minimum(z[None, :] + (centred[i] - centred[anchors])[:, None], _MAX_EXPONENT)
         rate = np.exp(log_rate)
-        rate[i] = 0.0  # the anchor does not compete with itself: p = 0, q = 1
+        rate[anchors == i] = 0.0  # the anchor does not compete with itself: p = 0, q = 1
         beaten = -np.expm1(-rate)  # p_i, accurate when small
         not_beaten = np.exp(-rate)  # q_i, computed directly rather than as 1 - p_i
         counts[:, :, 1:] = counts[:, :, 1:] * not_beaten[:, :, None] + counts[:, :, :-1] * beaten[:, :, None]

@@ -164,12 +164,19 @@ def feed_pipeline(
 ) -> Pipeline:
     """The home feed: followed accounts and recommendations, visible, unseen, diversified by topic and author."""
     config = config or RankingConfig()
-    selectors: list[Selector] = [PreferenceBoost()]
-    selectors += [MMR(embeddings, config.mmr)] if embeddings is not None else []
-    selectors.append(AuthorDiversity(config.diversity))
+    selectors = feed_selectors(embeddings, config)
     selectors += [Exploration(config.exploration)] if config.exploration.rate > 0 else []
     filters: list[Filter] = [UnfollowedFilter()]
     return _compose("feed", sources, engine, catalogue, features, seen, load_model, config, filters, selectors)
+
+
+def feed_selectors(embeddings: PostEmbeddings | None, config: RankingConfig) -> list[Selector]:
+    """How the feed arranges its scored candidates before any exploration: the user's knobs, topic spread
+    (when there are embeddings), author runs. Off-policy replay arranges a logged pool with the same."""
+    selectors: list[Selector] = [PreferenceBoost()]
+    selectors += [MMR(embeddings, config.mmr)] if embeddings is not None else []
+    selectors.append(AuthorDiversity(config.diversity))
+    return selectors
 
 
 def explore_pipeline(

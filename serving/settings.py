@@ -98,14 +98,14 @@ class Settings(BaseSettings):
         "with each impression's exact propensity logged for off-policy evaluation (0: off).",
     )
     exploration_temperature: float = Field(
-        0.5,
+        0.7,
         gt=0.0,
         description="Temperature of that draw, in standard deviations of the head's value scores (lower: closer "
         "to the ranked order).",
     )
     exploration_slots: int = Field(10, ge=1, description="Feed positions an explored ranking draws.")
     exploration_pool: int = Field(
-        20, ge=1, description="Ranked items the draw picks from (at least the slots): nothing beyond is promoted."
+        50, ge=1, description="Ranked items the draw picks from (at least the slots): nothing beyond is promoted."
     )
     freeze_heap: bool = Field(
         True,

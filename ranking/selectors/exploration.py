@@ -8,9 +8,10 @@ temperature keeps close to the ranked order, a high one shuffles the pool. The d
 pool, so an explored page is bounded by the ranked head: a post the ranking put beyond `pool` is never
 promoted. Standardising makes the temperature mean the same for every scorer's scale.
 
-What was drawn is recorded on the context (`Explored`): the pool, every pool item's exact probability
-of each slot (`exploration_math.marginals`), the slate, and the pool's feature rows, so a later policy
-can re-rank the same pool offline. The impressions log it.
+What was drawn is recorded on the context (`Explored`): the pool with its authors and feature rows, so
+a later policy can re-rank and re-arrange the same pool offline, the slate, and each shown item's exact
+probability of every slot (`exploration_math.marginals`): all an estimator weighs a shown item by. The
+impressions log it.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ class Explored:
     """One explored request: the pool in ranked order, the drawn slate and the propensities."""
 
     post_ids: np.ndarray  # (M,) the pool, in the ranking's order
+    author_ids: np.ndarray  # (M,) their authors (what author diversity arranges by)
     shown: np.ndarray  # (K,) pool index served at each slot
-    marginals: np.ndarray  # (M, K) P(pool item m at slot k) under the draw
+    marginals: np.ndarray  # (K, K) P(the item shown at slot s lands at slot k) under the draw
     features: np.ndarray  # (M, F) the pool's feature rows, as scored
     feature_columns: tuple[str, ...]
     temperature: float
@@ -60,12 +62,13 @@ class Explored:
         if position >= self.marginals.shape[1]:
             return {}
         out: dict[str, Any] = {"explored": True}
-        slot = np.flatnonzero(self.post_ids == post_id)
+        slot = np.flatnonzero(self.post_ids[self.shown] == post_id)
         if len(slot):
             out["propensity"] = float(self.marginals[slot[0], position])
         if position == 0:
             out["exploration"] = {
                 "pool": self.post_ids.tolist(),
+                "authors": self.author_ids.tolist(),
                 "shown": self.shown.tolist(),
                 "marginals": logged_row.encode(slot_columns(self.marginals.shape[1]), self.marginals.ravel()),
                 "features": logged_row.encode(self.feature_columns, self.features.ravel()),
@@ -75,14 +78,18 @@ class Explored:
 
     @classmethod
     def from_payload(cls, logged: Mapping[str, Any], columns: tuple[str, ...]) -> Explored | None:
-        """The draw as the first slot's impression logged it (None: logged under other feature columns)."""
+        """The draw as the first slot's impression logged it (None: logged under other feature columns, or
+        in an older form without the authors or with the whole pool's marginals)."""
         pool = np.asarray(logged["pool"], dtype=np.int64)
+        authors = np.asarray(logged.get("authors", ()), dtype=np.int64)
         shown = np.asarray(logged["shown"], dtype=np.int64)
         marginals = logged_row.decode_rows(logged["marginals"], slot_columns(len(shown)))
         features = logged_row.decode_rows(logged["features"], columns)
-        if marginals is None or features is None or len(marginals) != len(pool) or len(features) != len(pool):
+        if marginals is None or features is None or len(marginals) != len(shown):
             return None
-        return cls(pool, shown, marginals, features, columns, float(logged["temperature"]))
+        if len(features) != len(pool) or len(authors) != len(pool):
+            return None
+        return cls(pool, authors, shown, marginals, features, columns, float(logged["temperature"]))
 
 
 class Exploration:
@@ -104,8 +111,9 @@ class Exploration:
         features = frame.features[:pool] if len(frame.features) == len(frame) else np.zeros((pool, 0))
         context.explored = Explored(
             frame.post_id[:pool].copy(),
+            frame.author_id[:pool].copy(),
             shown,
-            exploration_math.marginals(logits, config.slots),
+            exploration_math.marginals(logits, config.slots, anchors=shown),
             features,
             frame.feature_columns,
             config.temperature,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.table import Table
+
 from training.off_policy.estimators import Estimate
 
 

@@ -25,6 +25,7 @@ from training import registry
 from training.off_policy.evaluate import estimate_model, value_reward
 from training.off_policy.logs import load_explored
 from training.ranker.job import load_version
+from training.ranker.off_policy import feed_arrangement
 from training.registry import RegistryError, VersionInfo
 
 # MLflow's SQLite store trips a SQLAlchemy 2.1 deprecation on import: noise on every command, not ours to fix.
@@ -89,8 +90,8 @@ def compare(
     """Holdout metrics and off-policy estimates of two ranker versions side by side.
 
     The estimates re-rank every explored request logged so far (`pixelrank simulate --policy model --explore`,
-    or serving with PIXELRANK_EXPLORATION_RATE), rewarded by serving's value weights, A's heads as the reward
-    model, with 90% bootstrap intervals."""
+    or serving with PIXELRANK_EXPLORATION_RATE) and arrange it as the feed does, rewarded by serving's value
+    weights, A's heads as the reward model, with 90% bootstrap intervals."""
     client = _client()
     try:
         versions = [registry.version_of(name, v, client=client) for v in (a, b)]
@@ -102,7 +103,8 @@ def compare(
     if models[0].feature_names != models[1].feature_names:
         fail(f"v{a} and v{b} read other feature columns: their off-policy estimates would not be comparable")
     Console().print(_holdout_table(client, name, versions))
-    engine = make_engine(Settings().db_url)
+    settings = Settings()
+    engine = make_engine(settings.db_url)
     try:
         logs = load_explored(engine, models[0].feature_names)
     finally:
@@ -110,8 +112,9 @@ def compare(
     if len(logs) == 0:
         Console().print("no explored requests logged yet: no off-policy estimates")
         return
+    arrangement = feed_arrangement(settings.home)
     estimates = {
-        f"v{v.version}": estimate_model(logs, m, models[0], value_reward())
+        f"v{v.version}": estimate_model(logs, m, models[0], value_reward(), selectors=arrangement)
         for v, m in zip(versions, models, strict=True)
     }
     Console().print(

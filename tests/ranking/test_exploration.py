@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from features.schema import service_columns
+from ranking import exploration_math
 from ranking.frame import Frame
-from ranking.selectors.exploration import Exploration, ExplorationConfig, Explored
+from ranking.selectors.exploration import Exploration, ExplorationConfig, Explored, standardised
 from tests.ranking.conftest import cand, context_for, feature_row, frame_of
 
 COLUMNS = tuple(service_columns("ranker_v1"))
@@ -38,8 +39,10 @@ def test_on_the_first_slots_are_drawn_from_the_pool_and_the_rest_keep_their_orde
     assert rest == sorted(rest) and rest[-10:] == list(range(20, 30))  # nothing beyond the pool is promoted
     explored = context.explored
     assert explored is not None
-    assert explored.marginals.shape == (20, 10) and explored.shown.tolist() == order[:10].tolist()
-    np.testing.assert_allclose(explored.marginals.sum(axis=0), 1.0, atol=1e-6)  # each slot holds one item
+    assert explored.marginals.shape == (10, 10) and explored.shown.tolist() == order[:10].tolist()
+    # The shown items' rows of the whole pool's marginals: each row is what that item is weighed by.
+    pool = exploration_math.marginals(standardised(ranked().score[:20]) / config.temperature, 10)
+    np.testing.assert_allclose(explored.marginals, pool[explored.shown], atol=1e-12)
     assert explored.features.shape == (20, len(COLUMNS))
 
 
@@ -72,17 +75,21 @@ def test_impressions_log_the_propensity_and_the_first_the_whole_draw() -> None:
     first_post = int(explored.post_ids[explored.shown[0]])
     first = json.loads(json.dumps(explored.payload(first_post, 0)))  # as the outbox stores it
     assert first["explored"] is True
-    assert first["propensity"] == pytest.approx(explored.marginals[explored.shown[0], 0])
+    assert first["propensity"] == pytest.approx(explored.marginals[0, 0])
     again = Explored.from_payload(first["exploration"], COLUMNS)
     assert again is not None
     np.testing.assert_array_equal(again.post_ids, explored.post_ids)
     np.testing.assert_array_equal(again.shown, explored.shown)
     np.testing.assert_array_equal(again.marginals, explored.marginals)
     np.testing.assert_array_equal(again.features, explored.features)
+    np.testing.assert_array_equal(again.author_ids, explored.author_ids)
+    assert explored.author_ids.tolist() == list(range(500, 520))  # the pool's authors, for the offline replay
     third_post = int(explored.post_ids[explored.shown[2]])
     assert set(explored.payload(third_post, 2)) == {"explored", "propensity"}
     assert explored.payload(third_post, 12) == {}  # beyond the drawn slots
     assert Explored.from_payload(first["exploration"], COLUMNS[:-1]) is None  # logged under other columns
+    older = {key: value for key, value in first["exploration"].items() if key != "authors"}
+    assert Explored.from_payload(older, COLUMNS) is None  # an older form, without the authors
 
 
 def test_bad_settings_are_refused() -> None:

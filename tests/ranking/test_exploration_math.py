@@ -66,6 +66,13 @@ def test_full_marginals_are_doubly_stochastic() -> None:
         assert (p >= 0).all()
 
 
+def test_anchored_marginals_are_those_rows_of_the_whole() -> None:
+    logits = np.random.default_rng(4).uniform(-3, 3, 40)
+    anchors = np.array([39, 0, 17, 17, 5])
+    np.testing.assert_allclose(marginals(logits, 10, anchors=anchors), marginals(logits, 10)[anchors], atol=1e-14)
+    assert marginals(logits, 10, anchors=np.zeros(0, dtype=np.int64)).shape == (0, 10)
+
+
 def test_truncated_marginals_columns_sum_to_one() -> None:
     logits = np.random.default_rng(2).uniform(-2.5, 2.5, 30)
     p = marginals(logits, 10)
@@ -164,3 +171,5 @@ def test_rejects_bad_arguments() -> None:
         marginals(np.zeros(3), -1)
     with pytest.raises(ValueError):
         marginals(np.zeros(3), 2, nodes=1)
+    with pytest.raises(ValueError):
+        marginals(np.zeros(3), 2, anchors=np.array([3]))

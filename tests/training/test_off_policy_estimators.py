@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from ranking.exploration_math import marginals, sample
-from training.off_policy.estimators import ESTIMATORS, SlateLogs, TargetPolicy, deterministic_match, estimate
+from training.off_policy.estimators import (
+    ESTIMATORS,
+    SlateLogs,
+    TargetPolicy,
+    deterministic_match,
+    estimate,
+    position_based,
+)
 
 
 def full_logs(reward: np.ndarray, propensity: np.ndarray | float) -> SlateLogs:
@@ -93,18 +100,24 @@ def test_bootstrap_is_seeded() -> None:
     }
 
 
+LOGITS = np.array([1.0, 0.6, 0.2, -0.2, -0.6, -1.0])  # the logging policy over six items
+
+
+def simulated(theta: np.ndarray, rho: np.ndarray, seed: int, n: int = 20_000) -> tuple[np.ndarray, ...]:
+    """(μ, shown, reward): n slates drawn by PL(LOGITS), reward at position k for item a ~ Bernoulli(θ_k ρ_a)."""
+    mu = marginals(LOGITS, len(theta))
+    rng = np.random.default_rng(seed)
+    shown = np.stack([sample(LOGITS, len(theta), rng) for _ in range(n)])
+    return mu, shown, (rng.random(shown.shape) < theta * rho[shown]).astype(np.float64)
+
+
 def test_unbiased_in_an_item_position_world() -> None:
-    # Reward at position k for item a: Bernoulli(θ_k ρ_a). High click rates keep the Bernoulli noise, which
-    # no reward model removes, small next to the importance weights' noise that DR cancels.
+    # High click rates keep the Bernoulli noise, which no reward model removes, small next to the
+    # importance weights' noise that DR cancels.
     theta = np.array([1.0, 0.95, 0.9])
     rho = np.array([0.98, 0.95, 0.9, 0.85, 0.8, 0.75])
-    logits = np.array([1.0, 0.6, 0.2, -0.2, -0.6, -1.0])
-    slots, n = 3, 20_000
-    mu = marginals(logits, slots)
-    rng = np.random.default_rng(0)
-    shown = np.stack([sample(logits, slots, rng) for _ in range(n)])
-    positions = np.arange(slots)
-    reward = (rng.random((n, slots)) < theta * rho[shown]).astype(np.float64)
+    mu, shown, reward = simulated(theta, rho, seed=0)
+    (n, slots), positions = shown.shape, np.arange(3)
     logs = SlateLogs(reward, mu[shown, positions], np.ones((n, slots), bool))
 
     ranking = np.array([2, 0, 4])  # not the logging policy's mode (0, 1, 2)
@@ -162,3 +175,52 @@ def test_validation() -> None:
         estimate(logs, target, ["ips", "magic"])
     with pytest.raises(ValueError, match="alpha"):
         estimate(logs, target, alpha=1.0)
+
+
+def test_position_based_weights_by_hand() -> None:
+    # One request, two slots, θ = (1, 0.5). The logging policy put item 7 first, item 3 second.
+    marginals = np.array([[[0.6, 0.3], [0.2, 0.5]]])  # μ(7 at 0), μ(7 at 1); μ(3 at 0), μ(3 at 1)
+    shown, theta = np.array([[7, 3]]), np.array([1.0, 0.5])
+    propensity, probability, examined = position_based(marginals, shown, np.array([[3, 9]]), theta)
+    np.testing.assert_allclose(propensity, [[0.6 + 0.15, 0.2 + 0.25]])
+    np.testing.assert_allclose(probability, [[0.0, 1.0]])  # the target puts 3 first, 7 nowhere
+    np.testing.assert_allclose(examined, [1.5])
+    _, _, short = position_based(marginals, shown, np.array([[3, -1]]), theta)
+    np.testing.assert_allclose(short, [1.0])  # a target that fills one slot is examined there only
+    with pytest.raises(ValueError, match="K"):
+        position_based(marginals[:, :1], shown, shown, theta)
+
+
+def test_unbiased_in_a_position_based_world_with_far_more_evidence_than_item_position() -> None:
+    # θ_k ρ_a is the position-based model exactly.
+    theta = np.array([0.9, 0.6, 0.4])
+    rho = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    mu, shown, reward = simulated(theta, rho, seed=4)
+    n, slots = shown.shape
+    ranking = np.broadcast_to(np.array([2, 0, 4]), shown.shape)
+    true_value = float((theta * rho[ranking[0]]).sum())
+    served = np.ones((n, slots), bool)
+
+    propensity, probability, examined = position_based(mu[shown], shown, ranking, theta)
+    hat = {"reward_hat_shown": theta * rho[shown], "reward_hat_target": theta * rho[ranking]}
+    logs = SlateLogs(reward, propensity, served, examination=theta)
+    out = estimate(logs, TargetPolicy(probability, examined=examined, **hat), seed=1)
+    for name in ("ips", "snips", "dr"):
+        assert out[name].value == pytest.approx(true_value, rel=0.03), name
+        assert out[name].low <= true_value <= out[name].high, name
+    # The same logs weighed per position: unbiased too, but resting on far fewer requests.
+    positions = np.arange(slots)
+    item = estimate(SlateLogs(reward, mu[shown, positions], served), TargetPolicy(deterministic_match(shown, ranking)))
+    assert out["ips"].ess > 2 * item["ips"].ess
+    assert out["snips"].high - out["snips"].low < 0.7 * (item["snips"].high - item["snips"].low)
+
+
+def test_position_based_snips_normalises_per_request() -> None:
+    # Weights that are all 2 where the target fills its one slot: SNIPS undoes the scale, IPS does not.
+    logs = SlateLogs(np.array([[1.0, 0.0], [0.0, 1.0]]), np.full((2, 2), 0.5), np.ones((2, 2), bool), np.ones(2))
+    target = TargetPolicy(np.ones((2, 2)), examined=np.array([2.0, 2.0]))
+    out = estimate(logs, target, ["ips", "snips"], bootstrap=0)
+    assert out["ips"].value == pytest.approx(2.0)
+    assert out["snips"].value == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="examination"):
+        estimate(SlateLogs(logs.reward, logs.propensity, logs.served, np.ones(3)), target)

@@ -1,18 +1,29 @@
-"""Slate off-policy estimators under the item-position model: independent IPS, SNIPS, DR and DM.
+"""Slate off-policy estimators: IPS, SNIPS, DR and DM under the item-position or the position-based model.
 
 The logs are feed slates of K positions served by a stochastic logging policy whose item-position
-marginals μ(a at k) are known. The item-position model assumes the reward at position k depends only on
-the item there and on k (Li et al. 2018, "Offline Evaluation of Ranking Policies with Click Models";
-obp's `SlateIndependentIPS`). The value of a target policy π is then Σ_k E[r_k] under π's marginals, and
-each position can be reweighted on its own with w_ik = π(shown_ik at k) / μ(shown_ik at k):
+marginals μ(a at k) are known. Two click models say how a slate's reward decomposes (Li et al. 2018,
+"Offline Evaluation of Ranking Policies with Click Models"):
+
+- item-position: the reward at position k depends only on the item there and on k (obp's
+  `SlateIndependentIPS`). Each position is reweighted on its own, w_ik = π(shown_ik at k) / μ(shown_ik at k).
+- position-based: the reward at k is θ_k · ρ(item), an examination probability times an attraction.
+  Then only *which* items a slate holds matters, each weighed by where it sits, so a shown item is
+  reweighted wherever the target puts it: w_ik = Σ_j θ_j π(shown_ik at j) / Σ_j θ_j μ(shown_ik at j).
+  The weights are per item rather than per slot, so a logged slate that holds the target's items in
+  another order still counts: far more evidence per request when the model holds.
+
+The caller forms the weights' numerator and denominator (`position_based` does it for the second model);
+the estimators are the same for both:
 
     ips    V = 1/n Σ_i Σ_k w_ik r_ik
-    snips  V = Σ_k Σ_i w_ik r_ik / Σ_i w_ik                      (self-normalised per position)
+    snips  V = Σ_k Σ_i w_ik r_ik / Σ_i w_ik                      (item-position: self-normalised per position)
+           V = Σ_i Σ_k w_ik r_ik / Σ_i c_i,  c_i = Σ_k θ_k w_ik / Σ_j θ_j [the target fills j]   (position-based)
     dr     V = 1/n Σ_i Σ_k [r̂π_ik + w_ik (r_ik − r̂_ik)]          (r̂ the reward model at the shown item,
     dm     V = 1/n Σ_i Σ_k r̂π_ik                                   r̂π its expectation under π at k)
 
-IPS and DR are unbiased when μ > 0 wherever π puts mass; SNIPS trades a small bias for bounded weights;
-DM is as good as the reward model. The effective sample size per position, (Σ_i w_ik)² / Σ_i w_ik², says
+Under each model's assumption, IPS and DR are unbiased when μ > 0 wherever π puts mass, and each SNIPS
+normaliser has expectation 1 (per position, or c_i per request); SNIPS trades a small bias for bounded
+weights; DM is as good as the reward model. The effective sample size, (Σ w)² / Σ w² per position, says
 how many requests the reweighted sum is worth; the reported ESS averages it over positions.
 
 Intervals are a nonparametric bootstrap over requests (a request's positions share a viewer, so they
@@ -35,17 +46,25 @@ _BOOTSTRAP_CELLS = 1 << 22  # resample counts held at once (B × n), so memory s
 @dataclass(frozen=True)
 class SlateLogs:
     reward: np.ndarray  # (n, K) float: reward observed at each served position (0 where not viewed)
-    propensity: np.ndarray  # (n, K) float: logging marginal μ(shown item at its position k); ignored where not served
+    # (n, K) float: the logging policy's μ(shown item at its position k), or under the position-based model
+    # Σ_j θ_j μ(shown item at j); ignored where not served
+    propensity: np.ndarray
     served: np.ndarray  # (n, K) bool: an item was served at (i, k)
+    examination: np.ndarray | None = None  # (K,) θ: the position-based model; None: item-position
 
 
 @dataclass(frozen=True)
 class TargetPolicy:
-    probability: np.ndarray  # (n, K): π(the *shown* item at k); for a deterministic target 1{target_k == shown_k}
+    # (n, K): π(the *shown* item at k), for a deterministic target 1{target_k == shown_k}; under the
+    # position-based model Σ_j θ_j π(shown item at j)
+    probability: np.ndarray
     reward_hat_shown: np.ndarray | None = None  # (n, K): reward model's prediction for the shown item at k (DR)
     # (n, K): Σ over items of π(item at k)·r̂(item, k); for a deterministic target, r̂ of the target's item at k
     # (0 if none)
     reward_hat_target: np.ndarray | None = None
+    # (n,) position-based model: Σ_j θ_j over the slots the target fills (None: all K), the expectation
+    # of Σ_k θ_k w_ik that SNIPS normalises by
+    examined: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -104,12 +123,19 @@ def estimate(
     # Per-request columns whose sums give every estimator: [ips, dr, dm, snips numerators, snips denominators].
     weighted = weight * reward
     direct = rhat_target.sum(axis=1)
+    numerators, denominators = weighted, weight
+    if logs.examination is not None:  # one normaliser per request: its weights are per item, not per slot
+        theta = _matrix(logs.examination, "examination", (k,))
+        examined = np.full(n, theta.sum()) if target.examined is None else _matrix(target.examined, "examined", (n,))
+        numerators = weighted.sum(axis=1, keepdims=True)
+        denominators = np.divide((weight * theta).sum(axis=1), examined, out=np.zeros(n), where=examined > 0)[:, None]
     columns = np.column_stack(
-        (weighted.sum(axis=1), direct + (weight * (reward - rhat_shown)).sum(axis=1), direct, weighted, weight)
+        (weighted.sum(axis=1), direct + (weight * (reward - rhat_shown)).sum(axis=1), direct, numerators, denominators)
     )
+    k_snips = numerators.shape[1]
 
-    point = _values(columns.sum(axis=0)[None, :], n, k)
-    samples = _bootstrap(columns, n, k, bootstrap, seed)
+    point = _values(columns.sum(axis=0)[None, :], n, k_snips)
+    samples = _bootstrap(columns, n, k_snips, bootstrap, seed)
     ess = _ess(weight)
     out: dict[str, Estimate] = {}
     for name in asked:
@@ -129,6 +155,24 @@ def deterministic_match(shown: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise ValueError(f"shown {shown.shape} and target {target.shape} slates differ in shape")
     match: np.ndarray = ((shown == target) & (shown >= 0)).astype(np.float64)
     return match
+
+
+def position_based(
+    marginals: np.ndarray, shown: np.ndarray, target: np.ndarray, examination: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The position-based model's (propensity, probability, examined) for a deterministic target: from
+    `marginals` (n, K, K) μ(the item shown at k lands at j), the `shown` and `target` slates (n, K) of
+    ids (-1: no item) and the examination θ (K,), of any scale."""
+    theta = np.asarray(examination, dtype=np.float64)
+    marginals, shown, target = np.asarray(marginals, dtype=np.float64), np.asarray(shown), np.asarray(target)
+    k = len(theta)
+    if shown.shape != target.shape or shown.shape[1:] != (k,) or marginals.shape != (*shown.shape, k):
+        raise ValueError(
+            f"marginals {marginals.shape} must be (n, K, K) and shown {shown.shape}, target {target.shape} "
+            f"(n, K), K={k}"
+        )
+    match = (shown[:, :, None] == target[:, None, :]) & (shown >= 0)[:, :, None]
+    return marginals @ theta, match @ theta, (target >= 0) @ theta
 
 
 def _weights(logs: SlateLogs, target: TargetPolicy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,29 +1,44 @@
 """A ranker's feed judged off-policy on explored logs: it re-ranks each logged pool, the estimators weigh the shown.
 
-The policy being judged is "this model's value order over the pool the logging ranking explored", the
-pool every explored request logged with its feature rows, so any ranker reading the same feature
-columns can be replayed on it, and every slate it would serve has a known logging probability. The
-reward of a slot is `Σ_h w_h · label_h`, with serving's value weights (`ValueWeights`) or, for the
-engagement the simulator counts, a weight of 1 on like, comment, save and share.
+The policy being judged is "this model's value order over the pool the logging ranking explored,
+arranged the way the feed arranges it" (`slates`: the feed's own selectors, topic spread and author
+runs, `ranking.pipeline.feed_selectors`). Every explored request logged its pool with the authors and
+feature rows, so any ranker reading the same feature columns can be replayed on it, and every item it
+would serve has a known logging probability. The reward of a slot is `Σ_h w_h · label_h`, with
+serving's value weights (`ValueWeights`) or, for the engagement the simulator counts, a weight of 1 on
+like, comment, save and share.
 
-The doubly robust estimator's reward model is the logging ranker's heads, `ĝ = Σ_h w_h p_h` of an item
-when seen, times a per-slot factor `θ_k = Σ_i r_ik / Σ_i ĝ(shown_ik)` fitted on the same logs (how much
-less a lower slot earns, scrolling included): the heads know the item, the logs know the slot.
+The reward model is the logging ranker's heads, `ĝ = Σ_h w_h p_h` of an item when seen, times a
+per-slot factor `θ_k = Σ_i r_ik / Σ_i ĝ(shown_ik)` fitted on the same logs (how much less a lower slot
+earns, scrolling included): the heads know the item, the logs know the slot. The same θ is the
+examination of the position-based click model the weights assume by default (`OPEConfig.model`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ranking.frame import Frame
 from ranking.model import RankerModel
+from ranking.selectors.base import Selector
+from ranking.types import RankingContext, RankingRequest, ViewerFacts
 from ranking.value_model import ValueWeights
-from training.off_policy.estimators import ESTIMATORS, Estimate, SlateLogs, TargetPolicy, deterministic_match, estimate
+from training.off_policy.estimators import (
+    ESTIMATORS,
+    Estimate,
+    SlateLogs,
+    TargetPolicy,
+    deterministic_match,
+    estimate,
+    position_based,
+)
 from training.off_policy.logs import ExploredLogs
 
 ENGAGEMENT = {"like": 1.0, "comment": 1.0, "save": 1.0, "share": 1.0}
+CLICK_MODELS = ("position-based", "item-position")
 
 
 def value_reward() -> dict[str, float]:
@@ -38,10 +53,13 @@ class OPEConfig:
     alpha: float = 0.1  # the interval is [alpha/2, 1 - alpha/2]: its low end is the gate's lower bound
     min_requests: int = 100  # fewer explored requests: no off-policy verdict
     seed: int = 0
+    model: str = "position-based"  # the click model the weights assume, or "item-position"
 
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
+        if self.model not in CLICK_MODELS:
+            raise ValueError(f"unknown click model {self.model!r}; choose from {', '.join(CLICK_MODELS)}")
 
 
 def pool_values(logs: ExploredLogs, model: RankerModel, weights: Mapping[str, float]) -> np.ndarray:
@@ -57,11 +75,29 @@ def pool_values(logs: ExploredLogs, model: RankerModel, weights: Mapping[str, fl
     return values
 
 
-def slates(values: np.ndarray, slots: int) -> np.ndarray:
-    """(n, K) the pool indices a policy ordering by `values` serves (-1 past the pool's items)."""
-    order = np.argsort(-values, axis=1, kind="stable")[:, :slots]
-    picked = np.take_along_axis(values, order, axis=1)
-    return np.where(np.isfinite(picked), order, -1)
+def slates(logs: ExploredLogs, values: np.ndarray, slots: int, selectors: Sequence[Selector] = ()) -> np.ndarray:
+    """(n, K) the pool indices a policy serves (-1 past the pool's items): each pool in the order of
+    `values`, arranged by `selectors` (the feed's own, `ranking.pipeline.feed_selectors`), its first K."""
+    out = np.full((len(logs), slots), -1, dtype=np.int64)
+    order = np.argsort(-values, axis=1, kind="stable")
+    for i in range(len(logs)):
+        rows = order[i][np.isfinite(values[i, order[i]])]
+        if selectors:
+            viewer = int(logs.user_ids[i])
+            context = RankingContext(RankingRequest(viewer), 0.0, ViewerFacts(viewer))
+            frame = Frame(
+                (),
+                logs.pool[i, rows],
+                logs.authors[i, rows],
+                np.zeros(len(rows), dtype=np.int64),
+                np.zeros((len(rows), 0)),
+                score=values[i, rows],
+            )
+            for selector in selectors:
+                kept = selector(context, frame)
+                frame, rows = frame.take(kept), rows[kept]
+        out[i, : min(slots, len(rows))] = rows[:slots]
+    return out
 
 
 def estimate_slates(
@@ -73,19 +109,30 @@ def estimate_slates(
 ) -> dict[str, Estimate]:
     """Every estimator's value per request of serving `slate` (n, K), rewards (n, K) as logged, and the
     reward model's per-item prediction (n, M) for the doubly robust and direct estimates."""
+    config = config or OPEConfig()
     served = logs.shown >= 0
     g_shown = _at(reward_model, logs.shown)
-    predicted = g_shown.sum(axis=0)
-    theta = np.divide(reward.sum(axis=0), predicted, out=np.zeros(logs.slots), where=predicted > 0)
-    config = config or OPEConfig()
-    target = TargetPolicy(deterministic_match(logs.shown, slate), theta * g_shown, theta * _at(reward_model, slate))
-    return estimate(
-        SlateLogs(np.where(served, reward, 0.0), logs.propensity, served),
-        target,
-        bootstrap=config.bootstrap,
-        alpha=config.alpha,
-        seed=config.seed,
-    )
+    theta = examination(reward, g_shown)
+    rewards = np.where(served, reward, 0.0)
+    hat_shown, hat_target = theta * g_shown, theta * _at(reward_model, slate)
+    if config.model == "position-based":
+        propensity, probability, examined = position_based(logs.marginals, logs.shown, slate, theta)
+        slate_logs = SlateLogs(rewards, propensity, served, examination=theta)
+        target = TargetPolicy(probability, hat_shown, hat_target, examined)
+    else:
+        slate_logs = SlateLogs(rewards, logs.propensity, served)
+        target = TargetPolicy(deterministic_match(logs.shown, slate), hat_shown, hat_target)
+    return estimate(slate_logs, target, bootstrap=config.bootstrap, alpha=config.alpha, seed=config.seed)
+
+
+def examination(reward: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """(K,) θ_k = Σ_i r_ik / Σ_i ĝ(shown_ik): how much of what the reward model expects a slot earns. A
+    slot no reward reached keeps a sliver of the best one's, so every shown item stays weighable."""
+    totals = predicted.sum(axis=0)
+    theta = np.divide(reward.sum(axis=0), totals, out=np.zeros(len(totals)), where=totals > 0)
+    top = float(theta.max()) if theta.max() > 0 else 1.0
+    floored: np.ndarray = np.maximum(theta, 1e-3 * top)
+    return floored
 
 
 def estimate_model(
@@ -96,11 +143,12 @@ def estimate_model(
     config: OPEConfig | None = None,
     *,
     reward_weights: Mapping[str, float] | None = None,
+    selectors: Sequence[Selector] = (),
 ) -> dict[str, Estimate]:
-    """`model`'s feed (its value order, by `weights`, over each logged pool), judged by `reward_weights`
-    (default: `weights`), the logging model's heads as the reward model."""
+    """`model`'s feed (its value order, by `weights`, over each logged pool, arranged by `selectors`),
+    judged by `reward_weights` (default: `weights`), the logging model's heads as the reward model."""
     reward_weights = weights if reward_weights is None else reward_weights
-    slate = slates(pool_values(logs, model, weights), logs.slots)
+    slate = slates(logs, pool_values(logs, model, weights), logs.slots, selectors)
     reward_model = np.where(logs.pool >= 0, pool_values(logs, logging_model, reward_weights), 0.0)
     return estimate_slates(logs, slate, logs.reward(reward_weights), reward_model, config)
 

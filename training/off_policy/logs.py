@@ -32,8 +32,9 @@ class ExploredLogs:
     request_ids: tuple[str, ...]
     user_ids: np.ndarray  # (n,)
     pool: np.ndarray  # (n, M) post ids in the ranking's order
+    authors: np.ndarray  # (n, M) their authors
     features: np.ndarray  # (n, M, F) the pool's rows as scored
-    marginals: np.ndarray  # (n, M, K) P(pool item at slot k) under the draw
+    marginals: np.ndarray  # (n, K, K) P(the item shown at slot s lands at slot k) under the draw
     shown: np.ndarray  # (n, K) pool index served at each slot
     labels: Mapping[str, np.ndarray]  # head → (n, K) 0/1 of the shown item (0 where not viewed)
     viewed: np.ndarray  # (n, K) bool
@@ -49,9 +50,7 @@ class ExploredLogs:
     @property
     def propensity(self) -> np.ndarray:
         """(n, K) the logged probability of the shown item at its slot (1 where no item: never weighed)."""
-        rows = np.arange(len(self))[:, None]
-        slots = np.arange(self.slots)[None, :]
-        picked = self.marginals[rows, np.maximum(self.shown, 0), slots]
+        picked = np.diagonal(self.marginals, axis1=1, axis2=2)
         return np.where(self.shown >= 0, picked, 1.0)
 
     def reward(self, weights: Mapping[str, float]) -> np.ndarray:
@@ -109,8 +108,9 @@ def _arrays(
     m = max((len(e.post_ids) for _, _, e, _ in requests), default=0)
     k = max((len(e.shown) for _, _, e, _ in requests), default=0)
     pool = np.full((n, m), -1, dtype=np.int64)
+    authors = np.full((n, m), -1, dtype=np.int64)
     features = np.full((n, m, len(columns)), np.nan)
-    marginals = np.zeros((n, m, k))
+    marginals = np.zeros((n, k, k))
     shown = np.full((n, k), -1, dtype=np.int64)
     viewed = np.zeros((n, k), dtype=bool)
     heads = {column: head for column, head in LABELS.items()}
@@ -118,8 +118,12 @@ def _arrays(
     users = np.zeros(n, dtype=np.int64)
     for i, (_, first, explored, slots) in enumerate(requests):
         size, drawn = len(explored.post_ids), len(explored.shown)
-        pool[i, :size], features[i, :size] = explored.post_ids, explored.features
-        marginals[i, :size, :drawn], shown[i, :drawn] = explored.marginals, explored.shown
+        pool[i, :size], authors[i, :size], features[i, :size] = (
+            explored.post_ids,
+            explored.author_ids,
+            explored.features,
+        )
+        marginals[i, :drawn, :drawn], shown[i, :drawn] = explored.marginals, explored.shown
         users[i] = int(labelled.at[first, "user_id"])
         for position, impression_id in slots.items():
             if position < drawn:
@@ -127,5 +131,14 @@ def _arrays(
                 for column, head in heads.items():
                     label_arrays[head][i, position] = int(labelled.at[impression_id, column])
     return ExploredLogs(
-        tuple(r for r, _, _, _ in requests), users, pool, features, marginals, shown, label_arrays, viewed, columns
+        tuple(r for r, _, _, _ in requests),
+        users,
+        pool,
+        authors,
+        features,
+        marginals,
+        shown,
+        label_arrays,
+        viewed,
+        columns,
     )

@@ -2,20 +2,26 @@
 
 A better holdout NDCG is measured on the impressions the old policy chose; the explored requests the
 new ranker was not trained on (its validation and test requests) also say what other slates would
-have earned. Both rankers re-rank the same logged pools
-(`training.off_policy.evaluate`), rewarded by serving's value weights, the champion's heads as the
-reward model. The new ranker passes when the low end of its interval (`OPEConfig.alpha`) is not below
-the champion's estimate. With too few explored requests there is no verdict: the holdout decides alone,
-and the run says so.
+have earned. Both rankers re-rank the same logged pools and arrange them as the feed does
+(`training.off_policy.evaluate`; topic spread on the newest two-tower's post embeddings), rewarded by
+serving's value weights, the champion's heads as the reward model. The new ranker passes when the low
+end of its interval (`OPEConfig.alpha`) is not below the champion's estimate. With too few explored
+requests there is no verdict: the holdout decides alone, and the run says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from candidates.two_tower.runtime import TwoTowerRuntime
+from ranking.embeddings import IndexEmbeddings
 from ranking.model import RankerModel
+from ranking.pipeline import RankingConfig, feed_selectors
+from ranking.selectors.base import Selector
 from training.figures import estimates_figure
 from training.off_policy.estimators import Estimate
 from training.off_policy.evaluate import OPEConfig, estimate_model, value_reward
@@ -65,14 +71,27 @@ class OffPolicyReport:
 
 
 def off_policy_report(
-    logs: ExploredLogs, new: RankerModel, champion: RankerModel | None, config: OPEConfig | None = None
+    logs: ExploredLogs,
+    new: RankerModel,
+    champion: RankerModel | None,
+    config: OPEConfig | None = None,
+    selectors: Sequence[Selector] = (),
 ) -> OffPolicyReport | None:
-    """Both rankers estimated on the logs (None: fewer than `config.min_requests` explored requests)."""
+    """Both rankers estimated on the logs, their pools arranged by `selectors` (None: fewer than
+    `config.min_requests` explored requests)."""
     config = config or OPEConfig()
     if len(logs) < config.min_requests:
         return None
     weights = value_reward()
     reward_model = champion or new
-    new_estimates = estimate_model(logs, new, reward_model, weights, config)
-    champion_estimates = estimate_model(logs, champion, champion, weights, config) if champion is not None else None
+    new_estimates = estimate_model(logs, new, reward_model, weights, config, selectors=selectors)
+    champion_estimates = (
+        estimate_model(logs, champion, champion, weights, config, selectors=selectors) if champion is not None else None
+    )
     return OffPolicyReport(len(logs), new_estimates, champion_estimates, config)
+
+
+def feed_arrangement(home: Path) -> list[Selector]:
+    """The feed's selectors as serving builds them over `home` (no topic spread before a two-tower exists)."""
+    two_tower = TwoTowerRuntime.latest(home)
+    return feed_selectors(IndexEmbeddings(two_tower.index) if two_tower is not None else None, RankingConfig())
