@@ -56,12 +56,11 @@ from serving.feed.ranker import FamilyModel, load_family_model  # noqa: E402
 from serving.settings import Settings  # noqa: E402
 from serving.simulation_policy import find_ranker, register_model_policy  # noqa: E402
 from social_core.db import make_engine  # noqa: E402
-from training.off_policy.evaluate import ENGAGEMENT, OPEConfig, estimate_model, pool_values  # noqa: E402
+from training.off_policy.evaluate import ENGAGEMENT, OPEConfig, estimate_model, feed_arrangement, pool_values  # noqa: E402
 from training.off_policy.logs import ExploredLogs, load_explored  # noqa: E402
 from training.ranker.job import RankerJobConfig  # noqa: E402
 from training.ranker.job import main as train_ranker  # noqa: E402
 from training.ranker.metrics import ndcg_at_k  # noqa: E402
-from training.ranker.off_policy import feed_arrangement  # noqa: E402
 from training.simulation.model_policy import ModelPolicyConfig  # noqa: E402
 from training.simulation.sessions import SessionConfig, run_sessions  # noqa: E402
 

@@ -227,10 +227,9 @@ assert loop["oracle_expected_per_session"].iloc[-1] < loop["oracle_expected_per_
 from ranking.value_model import ValueWeights
 from serving.commands import simulate
 from serving.commands.estimates import estimates_table
-from training.off_policy.evaluate import ENGAGEMENT, estimate_model
+from training.off_policy.evaluate import ENGAGEMENT, estimate_model, feed_arrangement
 from training.off_policy.logs import load_explored
 from training.ranker.job import load_version
-from training.ranker.off_policy import feed_arrangement
 
 EXPLORED = 300
 simulate.simulate(sessions=EXPLORED, policy="model", seed=21, page_size=10, oracle_sessions=0, explore=1.0)

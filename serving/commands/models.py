@@ -22,10 +22,9 @@ from serving.console import fail
 from serving.settings import Settings
 from social_core.db import make_engine
 from training import registry
-from training.off_policy.evaluate import estimate_model, value_reward
+from training.off_policy.evaluate import estimate_model, feed_arrangement, value_reward
 from training.off_policy.logs import load_explored
 from training.ranker.job import load_version
-from training.ranker.off_policy import feed_arrangement
 from training.registry import RegistryError, VersionInfo
 
 # MLflow's SQLite store trips a SQLAlchemy 2.1 deprecation on import: noise on every command, not ours to fix.

@@ -18,11 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from candidates.index import PostIndex
+from candidates.two_tower.runtime import latest_version
+from ranking.embeddings import IndexEmbeddings
 from ranking.frame import Frame
 from ranking.model import RankerModel
+from ranking.pipeline import RankingConfig, feed_selectors
 from ranking.selectors.base import Selector
 from ranking.types import RankingContext, RankingRequest, ViewerFacts
 from ranking.value_model import ValueWeights
@@ -98,6 +103,14 @@ def slates(logs: ExploredLogs, values: np.ndarray, slots: int, selectors: Sequen
                 frame, rows = frame.take(kept), rows[kept]
         out[i, : min(slots, len(rows))] = rows[:slots]
     return out
+
+
+def feed_arrangement(home: Path) -> list[Selector]:
+    """The feed's selectors as serving builds them over `home`: topic spread on the newest two-tower's
+    post index (none before the first two-tower), author runs."""
+    folder = latest_version(home)
+    embeddings = IndexEmbeddings(PostIndex.load(folder / "index")) if folder is not None else None
+    return feed_selectors(embeddings, RankingConfig())
 
 
 def estimate_slates(

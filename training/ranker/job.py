@@ -42,7 +42,7 @@ from training.ranker.evaluation import EvalConfig, evaluate
 from training.ranker.impressions import impression_context, with_context
 from training.ranker.lightgbm_job import LightGBMConfig, fit_lightgbm
 from training.ranker.mlflow_log import calibration_tables, flat_params, reliability_figure
-from training.ranker.off_policy import OffPolicyReport, feed_arrangement, off_policy_report
+from training.ranker.off_policy import OffPolicyReport, off_policy_report
 from training.ranker.progress import Progress, no_progress
 from training.ranker.torch_job import TorchConfig, fit_torch
 from training.registry import RANKER, Decision, VersionInfo, champion_of, download_version, register
@@ -135,8 +135,7 @@ def main(config: RankerJobConfig, progress: Progress = no_progress) -> RankerJob
         client = mlflow.MlflowClient(config.tracking_uri or default_tracking_uri(config.home))
         champion = champion_model(client, config.registered_model) if config.register else None
         champion_ranker = champion[1] if champion is not None else None
-        arrangement = feed_arrangement(config.home)
-        off_policy = off_policy_report(explored, trained.model, champion_ranker, config.off_policy, arrangement)
+        off_policy = off_policy_report(explored, trained.model, champion_ranker, config.home, config.off_policy)
         if off_policy is not None:
             mlflow.log_metrics(off_policy.metrics())
             mlflow.log_figure(off_policy.figure(f"off-policy estimates, {config.model} {version}"), "off_policy.png")

@@ -11,20 +11,15 @@ requests there is no verdict: the holdout decides alone, and the run says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from candidates.two_tower.runtime import TwoTowerRuntime
-from ranking.embeddings import IndexEmbeddings
 from ranking.model import RankerModel
-from ranking.pipeline import RankingConfig, feed_selectors
-from ranking.selectors.base import Selector
 from training.figures import estimates_figure
 from training.off_policy.estimators import Estimate
-from training.off_policy.evaluate import OPEConfig, estimate_model, value_reward
+from training.off_policy.evaluate import OPEConfig, estimate_model, feed_arrangement, value_reward
 from training.off_policy.logs import ExploredLogs
 
 
@@ -71,17 +66,14 @@ class OffPolicyReport:
 
 
 def off_policy_report(
-    logs: ExploredLogs,
-    new: RankerModel,
-    champion: RankerModel | None,
-    config: OPEConfig | None = None,
-    selectors: Sequence[Selector] = (),
+    logs: ExploredLogs, new: RankerModel, champion: RankerModel | None, home: Path, config: OPEConfig | None = None
 ) -> OffPolicyReport | None:
-    """Both rankers estimated on the logs, their pools arranged by `selectors` (None: fewer than
-    `config.min_requests` explored requests)."""
+    """Both rankers estimated on the logs, their pools arranged as the feed over `home` arranges them
+    (None: fewer than `config.min_requests` explored requests)."""
     config = config or OPEConfig()
     if len(logs) < config.min_requests:
         return None
+    selectors = feed_arrangement(home)
     weights = value_reward()
     reward_model = champion or new
     new_estimates = estimate_model(logs, new, reward_model, weights, config, selectors=selectors)
@@ -89,9 +81,3 @@ def off_policy_report(
         estimate_model(logs, champion, champion, weights, config, selectors=selectors) if champion is not None else None
     )
     return OffPolicyReport(len(logs), new_estimates, champion_estimates, config)
-
-
-def feed_arrangement(home: Path) -> list[Selector]:
-    """The feed's selectors as serving builds them over `home` (no topic spread before a two-tower exists)."""
-    two_tower = TwoTowerRuntime.latest(home)
-    return feed_selectors(IndexEmbeddings(two_tower.index) if two_tower is not None else None, RankingConfig())
