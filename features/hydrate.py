@@ -122,6 +122,20 @@ class Hydrator:
         matrix[missing] = np.broadcast_to(self.defaults, matrix.shape)[missing]
         return matrix
 
+    def user_values(self, user_id: int) -> dict[str, float]:
+        """The viewer's own features by name (NaN where the store has none), from a read of the user's rows
+        alone. They are kept like every user row (`cache_ttl_s`), so the ranking's read that follows in the
+        same request finds them kept: the user tower and the ranker read the viewer once."""
+        values: dict[str, float] = {}
+        for view in self.views_of.get("user", []):
+            row, missed = self.caches[view].get([user_id])
+            if missed[0]:
+                keys = self.codecs["user"].matrix(np.array([[user_id]], dtype=np.int64))
+                (row,) = self.reader.read_many([ReadRequest(keys, tuple((view, f) for f in self.reads[view]))])
+                self.caches[view].put([user_id], row)
+            values |= dict(zip(self.reads[view], row[0].tolist(), strict=True))
+        return values
+
     def _read(self, user: int, posts: np.ndarray, authors: np.ndarray) -> dict[str, np.ndarray]:
         """Every read feature as a column of len(posts) (the user's broadcast)."""
         unique_posts, post_rows = np.unique(posts, return_inverse=True)

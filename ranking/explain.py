@@ -1,5 +1,9 @@
 """A short reason for every served item: its strongest contribution, then the source that proposed it.
 
+The explanation stage works out each served row's phrase as a code into `PHRASES` (whole-array, for the
+served rows only); the text, with the author's name, is written only for the rows a page presents
+(`reasons`, through `ranking.result.ServedList`).
+
 The head with the largest value-model term says what the item is expected to earn. Where the scorer
 has per-feature contributions for that head (LightGBM's decision-path credits, the heuristic's log factors),
 the largest positive contribution among features that describe the item or the viewer's relation
@@ -52,6 +56,14 @@ SOURCE_PHRASES = {
 }
 
 
+# Every phrase a row can be given: its code in a ranked list is its index here.
+PHRASES: tuple[str, ...] = tuple(
+    dict.fromkeys([*FEATURE_PHRASES.values(), *PREFIX_PHRASES.values(), *HEAD_PHRASES.values()])
+)
+NO_PHRASE = -1  # not explained (yet)
+_CODE = {phrase: code for code, phrase in enumerate(PHRASES)}
+
+
 def feature_phrase(feature: str) -> str | None:
     phrase = FEATURE_PHRASES.get(feature)
     if phrase is not None:
@@ -71,7 +83,8 @@ def no_names(author_ids: Sequence[int]) -> list[str | None]:
 
 
 class Explainer:
-    """Worked out for the served rows only: their contributions, phrases and authors' names."""
+    """The phrase of every served row, worked out for the served rows only; `usernames` names their authors
+    when the text is written."""
 
     name = "explain"
 
@@ -79,25 +92,28 @@ class Explainer:
         self.usernames = usernames
 
     def __call__(self, context: RankingContext, served: Frame) -> None:
-        """Fill the reason of every served row, from the scorer that scored it (`context.scorer`)."""
+        """Fill the phrase code of every served row, from the scorer that scored it (`context.scorer`)."""
         scorer = context.scorer
         if scorer is None:
             raise ValueError("explanations need the scorer: run the scoring stage first")
-        heads = served.head_names()
-        strongest: list[str | None] = [None] * len(served)
-        for head in dict.fromkeys(heads):
-            rows = np.flatnonzero(np.array(heads) == head)
+        head_codes = np.array([_CODE[HEAD_PHRASES.get(h, HEAD_PHRASES["like"])] for h in served.heads], np.int16)
+        codes = head_codes[served.head] if len(served) else np.zeros(0, np.int16)
+        for h in np.unique(served.head).tolist():
+            rows = np.flatnonzero(served.head == h)
             features = FeatureFrame(served.features[rows], served.feature_columns)
-            contributions = _contributions(scorer, features, head)
-            if contributions is None:
-                continue
-            for row, phrase in zip(rows.tolist(), strongest_phrases(contributions, scorer.feature_names), strict=True):
-                strongest[row] = phrase
-        names = self.usernames(served.author_id.tolist())
-        served.reason[:] = [
-            reason(name, served.source_names(row), phrase or HEAD_PHRASES.get(head, HEAD_PHRASES["like"]))
-            for row, (name, head, phrase) in enumerate(zip(names, heads, strongest, strict=True))
-        ]
+            contributions = _contributions(scorer, features, served.heads[h])
+            if contributions is not None:
+                strongest = strongest_codes(contributions, scorer.feature_names)
+                codes[rows] = np.where(strongest >= 0, strongest, codes[rows])
+        served.phrase = codes
+
+
+def reasons(codes: Sequence[int], sources: Sequence[tuple[str, ...]], author_names: Sequence[str | None]) -> list[str]:
+    """The text of each row's reason: its phrase (`NO_PHRASE`: none) with its sources and its author's name."""
+    return [
+        reason(name, proposed, PHRASES[code]) if code != NO_PHRASE else ""
+        for code, proposed, name in zip(codes, sources, author_names, strict=True)
+    ]
 
 
 def reason(author_name: str | None, sources: tuple[str, ...], phrase: str) -> str:
@@ -118,15 +134,25 @@ def reason_template(phrase: str, sources: tuple[str, ...]) -> str:
 
 def strongest_phrases(contributions: np.ndarray, names: Sequence[str]) -> list[str | None]:
     """Per row, the phrase of the largest positive contribution among features that have one (ties: the
-    first such feature). Whole-matrix: a sort per row was a third of the explain stage."""
-    phrases = [feature_phrase(name) for name in names]
-    described = np.array([p is not None for p in phrases])
-    if not described.any():
-        return [None] * len(contributions)
-    masked = np.where(described, contributions, -np.inf)
+    first such feature)."""
+    return [PHRASES[c] if c != NO_PHRASE else None for c in strongest_codes(contributions, names).tolist()]
+
+
+def strongest_codes(contributions: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """`strongest_phrases` as codes into `PHRASES` (`NO_PHRASE`: none). Whole-matrix: a sort per row was a
+    third of the explain stage."""
+    codes = _feature_codes(tuple(names))
+    if not len(contributions) or not (codes != NO_PHRASE).any():
+        return np.full(len(contributions), NO_PHRASE, dtype=np.int16)
+    masked = np.where(codes != NO_PHRASE, contributions, -np.inf)
     best = masked.argmax(axis=1)
     top = masked[np.arange(len(masked)), best]
-    return [phrases[j] if value > 0 else None for j, value in zip(best.tolist(), top.tolist(), strict=True)]
+    return np.where(top > 0, codes[best], NO_PHRASE).astype(np.int16)
+
+
+@cache  # one per model's feature names
+def _feature_codes(names: tuple[str, ...]) -> np.ndarray:
+    return np.array([NO_PHRASE if (p := feature_phrase(name)) is None else _CODE[p] for name in names], dtype=np.int16)
 
 
 def _contributions(scorer: Scorer, frame: FeatureFrame, head: str) -> np.ndarray | None:

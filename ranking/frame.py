@@ -17,9 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from candidates.types import Candidate
-
-NO_AUTHOR = -1  # a fan-out entry carries no author; the post-facts hydrator fills it
+from candidates.types import NO_AUTHOR, Proposals
 
 
 @dataclass
@@ -36,7 +34,7 @@ class Frame:
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the value model's Σ w_k · p_k
     head: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # index into `heads`
     heads: tuple[str, ...] = ("like",)
-    reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # str; the explainer's
+    phrase: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int16))  # `ranking.explain.PHRASES` code
 
     def __post_init__(self) -> None:
         n = len(self.post_id)
@@ -48,8 +46,8 @@ class Frame:
             self.score = np.zeros(n)
         if len(self.head) != n:
             self.head = np.zeros(n, dtype=np.int64)
-        if len(self.reason) != n:
-            self.reason = np.full(n, "", dtype=object)
+        if len(self.phrase) != n:
+            self.phrase = np.full(n, -1, dtype=np.int16)  # NO_PHRASE until the explainer's stage
 
     def __len__(self) -> int:
         return len(self.post_id)
@@ -68,7 +66,7 @@ class Frame:
             features=features,
             score=self.score[rows],
             head=self.head[rows],
-            reason=self.reason[rows],
+            phrase=self.phrase[rows],
         )
 
     def bit(self, source: str) -> int:
@@ -82,70 +80,33 @@ class Frame:
     def source_names(self, row: int) -> tuple[str, ...]:
         return names_of(self.sources, int(self.source_bits[row]))
 
-    def head_names(self) -> list[str]:
-        return [self.heads[h] for h in self.head.tolist()]
-
 
 @cache  # a handful of source sets per pipeline, asked for every served row
 def names_of(sources: tuple[str, ...], bits: int) -> tuple[str, ...]:
     return tuple(name for j, name in enumerate(sources) if bits >> j & 1)
 
 
-def merged(sources: Sequence[str], found: Sequence[Sequence[Candidate]]) -> Frame:
-    """One row per post in first-seen order (lists in the given order), every source's bit and score kept
-    (a source named by a candidate but not in `sources` is added after them); the author is the first
-    one a source knew."""
-    names = list(sources)
-    columns = [_columns(candidates, j, names) for j, candidates in enumerate(found)]
-    post = np.concatenate([c[0] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
-    author_of = np.concatenate([c[1] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
-    keys = np.concatenate([c[2] for c in columns]) if columns else np.zeros(0, dtype=np.int64)
-    scores = np.concatenate([c[3] for c in columns]) if columns else np.zeros(0)
+def merged(sources: Sequence[str], found: Sequence[Proposals]) -> Frame:
+    """One row per post in first-seen order (lists in the given order, list j proposed by `sources[j]`),
+    every source's bit and score kept; the author is the first one a source knew."""
+    post = np.concatenate([p.post_id for p in found]) if found else np.zeros(0, dtype=np.int64)
+    author_of = np.concatenate([p.author_id for p in found]) if found else np.zeros(0, dtype=np.int64)
+    scores = np.concatenate([p.score for p in found]) if found else np.zeros(0)
+    which = np.repeat(np.arange(len(found), dtype=np.int64), [len(p) for p in found])
     unique, first, inverse = np.unique(post, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # first-seen order
     row_of = np.empty(len(unique), dtype=np.int64)
     row_of[order] = np.arange(len(unique))
-    rows, which = row_of[inverse], keys
+    rows = row_of[inverse]
     bits = np.zeros(len(unique), dtype=np.int64)
     np.bitwise_or.at(bits, rows, np.left_shift(1, which))
-    table = np.full((len(unique), len(names)), np.nan)
-    table[rows, which] = scores  # a source proposing a post twice keeps its last score, as a dict update did
+    table = np.full((len(unique), len(sources)), np.nan)
+    table[rows, which] = scores  # a source proposing a post twice keeps its last score
     author = np.full(len(unique), NO_AUTHOR, dtype=np.int64)
     known = np.flatnonzero(author_of != NO_AUTHOR)
     filled, firsts = np.unique(rows[known], return_index=True)
     author[filled] = author_of[known[firsts]]
-    return Frame(tuple(names), unique[order], author, bits, table)
-
-
-def _columns(
-    candidates: Sequence[Candidate], j: int, names: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(post, author, source index, score) per proposal of list `j`. A source's candidates carry its own
-    name alone, read whole-column; a candidate naming other sources too takes the general path."""
-    name = names[j] if j < len(names) else None
-    n = len(candidates)
-    if name is not None and all(len(c.sources) == 1 and name in c.sources for c in candidates):
-        return (
-            np.fromiter((c.post_id for c in candidates), np.int64, n),
-            np.fromiter((NO_AUTHOR if c.author_id is None else c.author_id for c in candidates), np.int64, n),
-            np.full(n, j, dtype=np.int64),
-            np.fromiter((c.sources[name] for c in candidates), np.float64, n),
-        )
-    posts, authors, keys, scores = [], [], [], []
-    for c in candidates:
-        for source, score in c.sources.items():
-            if source not in names:
-                names.append(source)
-            posts.append(c.post_id)
-            authors.append(NO_AUTHOR if c.author_id is None else c.author_id)
-            keys.append(names.index(source))
-            scores.append(score)
-    return (
-        np.array(posts, dtype=np.int64),
-        np.array(authors, dtype=np.int64),
-        np.array(keys, dtype=np.int64),
-        np.array(scores, dtype=np.float64),
-    )
+    return Frame(tuple(sources), unique[order], author, bits, table)
 
 
 def empty(sources: Sequence[str] = ()) -> Frame:

@@ -1,12 +1,13 @@
 """`Pipeline`: candidate sources → hydrators → filters → features → scorer + value model → selectors →
 explanations → side effects, each stage timed and counted into the `PipelineResult`.
 
-The candidates travel as one `Frame` of columns: a filter's mask and a selector's order are applied
-with `Frame.take`, and objects (`ServedItem`) are built for the served rows alone. A pipeline is built
-once and holds only already-built stages; a request brings what is its own (viewer, weights, knobs),
-and may pin the scoring it is served with (`scoring=`: the champion of that moment). `feed_pipeline`
-and `explore_pipeline` compose the two products from components the caller built (sources, engine,
-catalogue, feature reader, seen store, model loader).
+Sources propose columns (`Proposals`) and the candidates travel as one `Frame` of columns: a filter's
+mask and a selector's order are applied with `Frame.take`, and the served rows leave as a `ServedList`
+(objects only for the rows a page shows). A pipeline is built once and holds only already-built
+stages; a request brings what is its own (viewer, weights, knobs), and may pin the scoring it is
+served with (`scoring=`: the champion of that moment). `feed_pipeline` and `explore_pipeline` compose
+the two products from components the caller built (sources, engine, catalogue, feature reader, seen
+store, model loader).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ranking.hydrators.posts import PostFactsHydrator
 from ranking.hydrators.seen import SeenHydrator
 from ranking.hydrators.viewer import ViewerGraphHydrator
 from ranking.model import RankerModel
-from ranking.result import PipelineResult, ServedBy, ServedItem, ServedRows, StageStat
+from ranking.result import PipelineResult, ServedBy, ServedList, ServedRows, StageStat
 from ranking.retrieval import retrieve_all
 from ranking.scorers.registry import ScorerConfig
 from ranking.scoring import ScoreStage, Scoring, no_model
@@ -91,7 +92,9 @@ class Pipeline:
         answered, failed = tuple(retrieved.answered), tuple(retrieved.failed)
         kind, version = _kind(context), context.scorer.version if context.scorer else ""
         served_by = ServedBy(self.name, kind, version, answered, failed, tuple(context.degraded))
-        return PipelineResult(_items(served), served_by, run.stats, ServedRows.of(served), context.explored)
+        _check_authors(served)
+        listed = ServedList.of(served, self.explainer.usernames)
+        return PipelineResult(listed, served_by, run.stats, ServedRows.of(served), context.explored)
 
 
 @dataclass
@@ -125,15 +128,9 @@ def _ordered(selector: Selector, context: RankingContext, frame: Frame) -> Frame
     return frame.take(selector(context, frame))
 
 
-def _items(served: Frame) -> list[ServedItem]:
+def _check_authors(served: Frame) -> None:
     if (served.author_id < 0).any():  # the deleted filter drops these; a pipeline without it must not serve them
         raise ValueError(f"post {int(served.post_id[served.author_id < 0][0])} has no known author")
-    return [
-        ServedItem(post, author, score, reason, served.source_names(row))
-        for row, (post, author, score, reason) in enumerate(
-            zip(served.post_id.tolist(), served.author_id.tolist(), served.score.tolist(), served.reason, strict=True)
-        )
-    ]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from candidates.sources.base import Source
-from candidates.types import Candidate, CandidateQuery, CandidateSource
+from candidates.types import CandidateQuery, CandidateSource, Proposals
 from ranking.frame import Frame, empty, merged
 from ranking.result import StageStat
 
@@ -29,7 +29,7 @@ class Retrieved:
 
 
 def retrieve_all(sources: Sequence[CandidateSource], query: CandidateQuery) -> Retrieved:
-    results: list[list[Candidate]] = []
+    results: list[Proposals] = []
     out = Retrieved(empty())
     for source in sources:
         started = time.perf_counter()
@@ -38,7 +38,7 @@ def retrieve_all(sources: Sequence[CandidateSource], query: CandidateQuery) -> R
             out.answered.append(source.name)
         except Exception:  # fail-open: one broken source must not break the page
             log.exception("candidate source %s failed for user %s", source.name, query.user_id)
-            found = []
+            found = Proposals.none()
             out.failed.append(source.name)
         out.stats.append(StageStat("source", source.name, time.perf_counter() - started, 0, len(found)))
         results.append(found)

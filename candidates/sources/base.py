@@ -6,7 +6,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 
 log = logging.getLogger("pixelrank.candidates")
 
@@ -14,15 +14,15 @@ log = logging.getLogger("pixelrank.candidates")
 class Source(ABC):
     name: str = "source"
 
-    def __call__(self, query: CandidateQuery) -> list[Candidate]:
+    def __call__(self, query: CandidateQuery) -> Proposals:
         try:
             return self.fetch(query)
         except Exception:  # fail-open: one broken source must not break the feed
             log.exception("candidate source %s failed for user %s", self.name, query.user_id)
-            return []
+            return Proposals.none()
 
     @abstractmethod
-    def fetch(self, query: CandidateQuery) -> list[Candidate]: ...
+    def fetch(self, query: CandidateQuery) -> Proposals: ...
 
 
 def query_now(query: CandidateQuery) -> float:

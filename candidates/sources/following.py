@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from candidates.fanout import FanoutConfig, built_key, feed_key, posts_key
 from candidates.sources.base import Source, query_now
 from candidates.sources.engagement import at
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import NO_AUTHOR, CandidateQuery, Proposals
 from social_core.models import Follow, Post, User
 
 
@@ -50,7 +51,7 @@ class FollowingSource(Source):
             .limit(self.config.per_celebrity)
         )
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         now = query_now(query)
         celebrities = self._followed_celebrities(query.user_id)
         built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
@@ -58,14 +59,14 @@ class FollowingSource(Source):
             self.rebuild(query.user_id)
             built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
         pulled = [rows or self._latest_posts(a, now) for a, rows in zip(celebrities, pulled, strict=True)]
-        entries: list[tuple[int, float, int | None]] = [(int(m), s, None) for m, s in feed]
-        entries += [(int(m), s, a) for a, rows in zip(celebrities, pulled, strict=True) for m, s in rows]
-        entries.sort(key=lambda e: -e[1])
-        out: dict[int, Candidate] = {}
-        for post_id, score, author_id in entries:
-            if post_id not in out and post_id not in query.exclude_post_ids:
-                out[post_id] = Candidate(post_id, author_id, {self.name: float(score)})
-        return list(out.values())[: query.limit]
+        lists = [(NO_AUTHOR, feed), *zip(celebrities, pulled, strict=True)]  # a fan-out entry names no author
+        posts = np.array([int(m) for _, rows in lists for m, _ in rows], dtype=np.int64)
+        scores = np.array([s for _, rows in lists for _, s in rows], dtype=np.float64)
+        authors = np.concatenate([np.full(len(rows), author, dtype=np.int64) for author, rows in lists])
+        order = np.argsort(-scores, kind="stable")  # newest first
+        newest = Proposals(posts[order], authors[order], scores[order])
+        first = np.unique(newest.post_id, return_index=True)[1]  # a post in two lists: its first entry
+        return newest.take(np.sort(first)).kept(query)
 
     def rebuild(self, user_id: int) -> int:
         """Write the newest posts of the pushed (non-celebrity) followed authors into the user's feed."""

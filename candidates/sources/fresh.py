@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source, query_now
 from candidates.sources.engagement import at, engagements
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from social_core.id_list import in_ids
 from social_core.models import Post
 
@@ -50,7 +50,7 @@ class FreshSource(Source):
             .limit(bindparam("limit"))
         )
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         now = query_now(query)
         values = {
             "user_id": query.user_id,
@@ -63,9 +63,7 @@ class FreshSource(Source):
             # Author id -> summed engagement weight of the user on the author's posts.
             affinity = {int(a): float(w) for a, w in conn.execute(self._top_authors, values).all()}
             if not affinity:
-                return []
+                return Proposals.none()
             rows = conn.execute(self._newest, values | {"authors": list(affinity)}).all()
-        out = [
-            Candidate(int(p), int(a), {self.name: affinity[int(a)]}) for p, a in rows if p not in query.exclude_post_ids
-        ]
-        return out[: query.limit]
+        posts, authors = [p for p, _ in rows], [a for _, a in rows]
+        return Proposals.of(posts, authors, [affinity[a] for a in authors]).kept(query)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source, query_now
 from candidates.sources.engagement import at, engagements
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from social_core.models import Post
 
 
@@ -31,25 +31,20 @@ class PopularSource(Source):
 
     def __init__(self, engine: Engine, config: PopularConfig | None = None) -> None:
         self.engine, self.config = engine, config or PopularConfig()
-        self._cache: tuple[int, list[tuple[int, int, float]]] | None = None
+        self._cache: tuple[int, Proposals] | None = None
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         ranking = self.ranking(query_now(query))
-        out = [
-            Candidate(post, author, {self.name: score})
-            for post, author, score in ranking
-            if author != query.user_id and post not in query.exclude_post_ids
-        ]
-        return out[: query.limit]
+        return ranking.take(ranking.author_id != query.user_id).kept(query)
 
-    def ranking(self, now: float) -> list[tuple[int, int, float]]:
-        """(post_id, author_id, decayed engagement), best first, cached per `ttl_s` bucket of `now`."""
+    def ranking(self, now: float) -> Proposals:
+        """Posts by decayed engagement, best first, cached per `ttl_s` bucket of `now`."""
         bucket = int(now // self.config.ttl_s)
         if self._cache is None or self._cache[0] != bucket:
             self._cache = (bucket, self._compute(now))
         return self._cache[1]
 
-    def _compute(self, now: float) -> list[tuple[int, int, float]]:
+    def _compute(self, now: float) -> Proposals:
         rows = engagements(at(now - self.config.window_hours * 3600), at(now)).subquery()
         statement = (
             select(rows.c.post_id, Post.author_id, rows.c.created_at, rows.c.weight)
@@ -59,7 +54,7 @@ class PopularSource(Source):
         with self.engine.connect() as conn:
             data = conn.execute(statement).all()
         if not data:
-            return []
+            return Proposals.none()
         posts = np.array([r[0] for r in data], dtype=np.int64)
         age_h = (now - np.array([r[2].timestamp() for r in data])) / 3600.0
         score = np.array([r[3] for r in data]) * 0.5 ** (age_h / self.config.half_life_hours)
@@ -67,4 +62,5 @@ class PopularSource(Source):
         totals = np.bincount(inverse, weights=score)
         authors = dict((int(r[0]), int(r[1])) for r in data)
         order = np.argsort(-totals, kind="stable")[: self.config.size]
-        return [(int(unique[i]), authors[int(unique[i])], float(totals[i])) for i in order]
+        posts = unique[order]
+        return Proposals.of(posts, [authors[p] for p in posts.tolist()], totals[order])

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source, query_now
 from candidates.sources.engagement import at
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from social_core.models import Follow, Like, Post
 
 
@@ -41,7 +41,7 @@ class SocialProofSource(Source):
             .limit(bindparam("limit"))
         )
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         now = query_now(query)
         values = {
             "user_id": query.user_id,
@@ -51,5 +51,4 @@ class SocialProofSource(Source):
         }
         with self.engine.connect() as conn:
             rows = conn.execute(self._liked, values).all()
-        out = [Candidate(int(p), int(a), {self.name: float(n)}) for p, a, n in rows if p not in query.exclude_post_ids]
-        return out[: query.limit]
+        return Proposals.of([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]).kept(query)

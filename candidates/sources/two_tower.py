@@ -21,7 +21,7 @@ from candidates.sources.engagement import at, engagements
 from candidates.two_tower.embed import embed_users
 from candidates.two_tower.inputs import pad_rows
 from candidates.two_tower.model import TwoTower
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from features.catalogue import PostCatalogue
 from social_core.models import Follow
 
@@ -58,7 +58,7 @@ class TwoTowerSource(Source):
         )
         self._followees = select(Follow.followee_id).where(Follow.follower_id == bindparam("user_id"))
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         now = query_now(query)
         user = self.user_embedding(query.user_id, now)
         ids, scores = self.index.search(user, int(query.limit * self.config.overfetch) + len(query.exclude_post_ids))
@@ -72,11 +72,7 @@ class TwoTowerSource(Source):
             excluded = np.fromiter(self._excluded(conn, query.user_id), dtype=np.int64)
         live = facts.known & ~facts.deleted & (facts.created_ts <= now) & ~np.isin(facts.author_id, excluded)
         rows = np.flatnonzero(live)[: query.limit]
-        authors = facts.author_id[rows].tolist()
-        return [
-            Candidate(post, author, {self.name: score})
-            for post, author, score in zip(posts[rows].tolist(), authors, scores[rows].tolist(), strict=True)
-        ]
+        return Proposals.of(posts[rows], facts.author_id[rows], scores[rows])
 
     def user_embedding(self, user_id: int, now: float) -> np.ndarray:
         config = self.model.config

@@ -1,6 +1,7 @@
 """The user tower's dense features at serving time: `two_tower_v1`'s user features, online.
 
-Read through the fast `Hydrator` (one online-store round trip, cached a few seconds), so the user
+Read through a `Hydrator` of any service that holds them (`Hydrator.user_values`: the user's rows alone,
+kept a few seconds; serving passes the ranker's own, whose read then finds the viewer kept), so the user
 embedding sees what training saw point in time (`training.datasets.user_features`). Fail-open: an
 unreachable online store gives None, and the source embeds the user without them (zeros).
 """
@@ -12,7 +13,7 @@ import logging
 import numpy as np
 
 from features.hydrate import Hydrator
-from features.schema import SERVICES
+from features.schema import SERVICES, default
 
 SERVICE = "two_tower_v1"
 USER_FEATURES: tuple[str, ...] = tuple(SERVICES[SERVICE]["user_engagement"])
@@ -24,17 +25,17 @@ class UserFeatures:
     """``user_id → (len(USER_FEATURES),)`` float32, for `TwoTowerSource(dense_features=...)`."""
 
     def __init__(self, hydrator: Hydrator) -> None:
-        if hydrator.config.service != SERVICE:
-            raise ValueError(f"UserFeatures reads the {SERVICE} service, not {hydrator.config.service}")
+        lacking = [name for name in USER_FEATURES if name not in hydrator.columns]
+        if lacking:
+            raise ValueError(f"the {hydrator.config.service} service lacks the user tower's {', '.join(lacking)}")
         self.hydrator = hydrator
-        self.columns = [hydrator.columns.index(name) for name in USER_FEATURES]
+        self.defaults = np.array([default(name) for name in USER_FEATURES])
 
     def __call__(self, user_id: int) -> np.ndarray | None:
         try:
-            # Post id 0 never exists: its columns come back as defaults; only the user's are kept.
-            row = self.hydrator(user_id, [0], [0])[0]
+            values = self.hydrator.user_values(user_id)
         except Exception:
             log.warning("online store unreachable: user %s embedded without dense features", user_id, exc_info=True)
             return None
-        features: np.ndarray = row[self.columns].astype(np.float32)
-        return features
+        row = np.array([values[name] for name in USER_FEATURES])
+        return np.where(np.isnan(row), self.defaults, row).astype(np.float32)

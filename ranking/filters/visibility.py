@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ranking.frame import NO_AUTHOR, Frame
+from candidates.types import NO_AUTHOR
+from ranking.frame import Frame
 from ranking.types import RankingContext, ids_in
 
 

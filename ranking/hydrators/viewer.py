@@ -10,7 +10,8 @@ import numpy as np
 from sqlalchemy import BindParameter, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.engine import Engine
 
-from ranking.frame import NO_AUTHOR, Frame
+from candidates.types import NO_AUTHOR
+from ranking.frame import Frame
 from ranking.types import RankingContext
 from social_core.id_list import in_ids
 from social_core.models import Block, Follow, Hide

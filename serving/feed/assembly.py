@@ -67,7 +67,8 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     weights = ValueWeights().override(settings.ranking_weights)
     seen = SeenStore(redis)
     config = RankingConfig(weights=weights, record_seen=False, exploration=settings.exploration_config)
-    reader, dense = StoreReader(features), TowerUserFeatures(features)
+    reader = StoreReader(features)
+    dense = TowerUserFeatures(features, reader.service)
     build = RetrievalBuilder(settings, engine, redis, catalogue, reader, dense, seen, config)
     retrieval = LiveRetrieval(build, two_tower)
     cache_dir = settings.home / "models" / "registry"
@@ -76,7 +77,7 @@ def build_feed_stack(settings: Settings, engine: Engine, redis: Any, two_tower: 
     return FeedStack(
         retrieval=retrieval,
         two_tower=TwoTowerChampion(settings, engine, two_tower, on_swap=retrieval.use),
-        cache=RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s)),
+        cache=RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s), catalogue.usernames_of),
         seen=seen,
         ranker=ranker,
         features=features,

@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from candidates.two_tower.user_features import SERVICE as TWO_TOWER_SERVICE
 from candidates.two_tower.user_features import UserFeatures
 from features.catalogue import PostCatalogue
 from features.hydrate import Hydrator, HydratorConfig
@@ -52,6 +51,10 @@ class StockHydrator(Hydrator):
     ) -> np.ndarray:
         now = time.time() if request_ts is None else float(request_ts)
         return stock_features(self.store, self.config.service, user_id, post_ids, author_ids, now)
+
+    def user_values(self, user_id: int) -> dict[str, float]:
+        """Through `hydrate` as well (post and author 0 never exist: only the user's columns are read off)."""
+        return dict(zip(self.columns, self.hydrate(user_id, [0], [0])[0].tolist(), strict=True))
 
 
 class OnlineFeatures:
@@ -110,15 +113,17 @@ class StoreReader:
 
 
 class TowerUserFeatures:
-    """`TwoTowerSource(dense_features=...)`: the user tower's features, None while the store is missing."""
+    """`TwoTowerSource(dense_features=...)`: the user tower's features, None while the store is missing. Read
+    through the ranker's service (`service`, a superset): its hydrator keeps the viewer's row for the
+    ranking's own read."""
 
-    def __init__(self, features: OnlineFeatures) -> None:
-        self.features = features
+    def __init__(self, features: OnlineFeatures, service: str = "ranker_v1") -> None:
+        self.features, self.service = features, service
         self._user_features: UserFeatures | None = None
 
     def __call__(self, user_id: int) -> np.ndarray | None:
         try:
-            hydrator, lock = self.features.open(TWO_TOWER_SERVICE)
+            hydrator, lock = self.features.open(self.service)
         except FeatureStoreMissing:
             return None
         with lock:

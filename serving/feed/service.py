@@ -81,7 +81,7 @@ class PageServer:
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=self.stack.depth, preferences=prefs)
         self._observe(fresh.result)
         base = cursor.offset if cursor else 0
-        ranked = RankedList.new(fresh.result.served_by, fresh.result.items, fresh.two_tower_version, base)
+        ranked = RankedList.new(fresh.result.served_by, fresh.result.served, fresh.two_tower_version, base)
         cache.put(viewer.id, ranked)
         return ranked.window(position, limit), fresh.logged_of
 
@@ -89,8 +89,9 @@ class PageServer:
         """Explore without Redis: rank `depth` deep on every page and serve its tail (list id "")."""
         fresh = rank(self.stack, pipeline, viewer.id, now, depth=depth, extra_reasons=(UNCACHED,))
         self._observe(fresh.result)
-        header = ListHeader("", fresh.result.served_by, fresh.two_tower_version)
-        return RankedList(header, tuple(fresh.result.items)), fresh.logged_of
+        served = fresh.result.served
+        header = ListHeader("", fresh.result.served_by, fresh.two_tower_version, source_bits=served.sources)
+        return RankedList(header, served), fresh.logged_of
 
     def _chronological(self, viewer: User, limit: int, cursor: ChronoCursor | None, now: datetime) -> FeedPage:
         posts, after = chronological_page(self.session, viewer.id, limit, cursor)

@@ -23,7 +23,7 @@ from candidates.sources.popular import PopularSource
 from candidates.sources.social_proof import SocialProofSource
 from candidates.sources.two_tower import TwoTowerSource, TwoTowerSourceConfig
 from candidates.two_tower.runtime import TwoTowerRuntime
-from candidates.types import Candidate, CandidateQuery, CandidateSource
+from candidates.types import CandidateQuery, CandidateSource, Proposals
 from features.catalogue import PostCatalogue
 from ranking.degraded import Degraded
 
@@ -41,7 +41,7 @@ class Capped:
     def __init__(self, source: CandidateSource, limit: int) -> None:
         self.source, self.limit, self.name = source, limit, source.name
 
-    def __call__(self, query: CandidateQuery) -> list[Candidate]:
+    def __call__(self, query: CandidateQuery) -> Proposals:
         capped = replace(query, limit=self.limit)
         return self.source.fetch(capped) if isinstance(self.source, Source) else self.source(capped)
 

@@ -70,7 +70,7 @@ def test_celebrity_posts_stay_in_the_author_set_and_are_pulled_at_read_time(
         fan_out(real_redis, 502, friend, 1500.0, [viewer], False, config)
         assert members(real_redis, feed_key(viewer)) == [502]
         found = FollowingSource(real_redis, engine)(CandidateQuery(user_id=viewer, now_ts=3000.0))
-        assert [c.post_id for c in found] == [501, 502]
+        assert found.post_id.tolist() == [501, 502]
     finally:
         cleanup(real_redis, base)
 
@@ -85,7 +85,7 @@ def test_unfollow_block_and_deletion_remove_feed_entries(
     source = FollowingSource(real_redis, engine)
 
     def feed(user: int) -> list[int]:
-        return [c.post_id for c in source(CandidateQuery(user_id=user, now_ts=100.0))]
+        return [int(p) for p in source(CandidateQuery(user_id=user, now_ts=100.0)).post_id.tolist()]
 
     try:
         assert feed(viewer) == [21, 12, 11] and feed(b) == [31]  # rebuilt from the database

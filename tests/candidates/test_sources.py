@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from candidates.fanout import FanoutConfig, fan_out
 from candidates.index import PostIndex
-from candidates.merge import merge, retrieve
 from candidates.sources.base import Source
 from candidates.sources.following import FollowingSource
 from candidates.sources.fresh import FreshSource
@@ -19,14 +18,14 @@ from candidates.sources.two_tower import TwoTowerSource
 from candidates.two_tower.embed import embed_new_posts
 from candidates.two_tower.inputs import Buckets
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from features.catalogue import PostCatalogue
 from social_core.models import Post
 from tests.candidates.conftest import SmallWorld, hours_ago, post_id
 
 
-def ids(candidates: list[Candidate]) -> list[int]:
-    return [c.post_id for c in candidates]
+def ids(found: Proposals) -> list[int]:
+    return [int(p) for p in found.post_id.tolist()]
 
 
 def test_following_merges_the_feed_set_with_followed_celebrities(small_world: SmallWorld, redis: object) -> None:
@@ -39,37 +38,37 @@ def test_following_merges_the_feed_set_with_followed_celebrities(small_world: Sm
     found = FollowingSource(redis, small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
     expected = {post_id(a, n) for a in (2, 3, 6) for n in (1, 2, 3)}
     assert set(ids(found)) == expected
-    scores = [c.sources["following"] for c in found]
+    scores = found.score.tolist()
     assert scores == sorted(scores, reverse=True)  # newest first
-    assert {c.author_id for c in found if c.post_id == post_id(3, 1)} == {3}
+    assert found.author_id[found.post_id == post_id(3, 1)].tolist() == [3]  # a celebrity's post: pulled, author known
 
 
 def test_popular_ranks_by_decayed_engagement(small_world: SmallWorld) -> None:
     found = PopularSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
-    assert found[0].post_id == post_id(4, 2)  # four recent likes
-    assert found[0].sources["popular"] > found[1].sources["popular"]
+    assert found.post_id[0] == post_id(4, 2)  # four recent likes
+    assert found.score[0] > found.score[1]
     viewer_own = PopularSource(small_world.engine)(CandidateQuery(user_id=4, now_ts=small_world.now_ts))
-    assert all(c.author_id != 4 for c in viewer_own)
+    assert len(viewer_own) and (viewer_own.author_id != 4).all()
 
 
 def test_social_proof_returns_posts_liked_by_followees(small_world: SmallWorld) -> None:
     found = SocialProofSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
     assert ids(found)[0] == post_id(4, 2)  # liked by 2, 3 and 6, all followed
     assert post_id(4, 1) in ids(found) and post_id(5, 2) in ids(found)
-    assert dict((c.post_id, c.sources["social_proof"]) for c in found)[post_id(4, 1)] == 2
+    assert dict(zip(ids(found), found.score.tolist(), strict=True))[post_id(4, 1)] == 2
 
 
 def test_fresh_returns_newest_posts_of_authors_the_user_engages_with(small_world: SmallWorld) -> None:
     found = FreshSource(small_world.engine)(CandidateQuery(user_id=1, now_ts=small_world.now_ts))
-    authors = {c.author_id for c in found}
+    authors = set(found.author_id.tolist())
     assert authors == {5, 6}  # likes on 5's posts, a save on 6's
     assert ids(found)[:2] == [post_id(5, 1), post_id(6, 1)]  # newest first (15 h and 16 h old)
 
 
 def test_sources_do_not_see_the_future(small_world: SmallWorld) -> None:
     earlier = CandidateQuery(user_id=1, now_ts=hours_ago(30).timestamp())
-    assert SocialProofSource(small_world.engine)(earlier) == []
-    assert all(c.post_id != post_id(4, 2) for c in PopularSource(small_world.engine)(earlier))
+    assert len(SocialProofSource(small_world.engine)(earlier)) == 0
+    assert post_id(4, 2) not in PopularSource(small_world.engine)(earlier).post_id.tolist()
 
 
 def test_two_tower_source_leaves_out_followed_authors_and_own_posts(small_world: SmallWorld) -> None:
@@ -78,8 +77,8 @@ def test_two_tower_source_leaves_out_followed_authors_and_own_posts(small_world:
     index = PostIndex.build(np.array([p["id"] for p in posts]), embed_new_posts(model, posts))
     query = CandidateQuery(user_id=1, now_ts=small_world.now_ts, limit=50)
     found = TwoTowerSource(model, index, small_world.engine, PostCatalogue(small_world.engine))(query)
-    assert {c.author_id for c in found} == {4, 5}
-    assert all(c.sources["two_tower"] <= 1.0 + 1e-5 for c in found)
+    assert set(found.author_id.tolist()) == {4, 5}
+    assert (found.score <= 1.0 + 1e-5).all()
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5])
@@ -104,31 +103,18 @@ def test_two_tower_source_reads_authors_a_chunk_at_a_time_and_keeps_the_best(
 class Broken(Source):
     name = "broken"
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         raise RuntimeError("index file missing")
 
 
 def test_a_failing_source_logs_and_returns_nothing(caplog: pytest.LogCaptureFixture, small_world: SmallWorld) -> None:
     with caplog.at_level(logging.ERROR, logger="pixelrank.candidates"):
-        found = retrieve([Broken(), PopularSource(small_world.engine)], CandidateQuery(1, now_ts=small_world.now_ts))
-    assert found and all("popular" in c.sources for c in found)
-    assert "broken failed" in caplog.text
+        found = Broken()(CandidateQuery(1, now_ts=small_world.now_ts))
+    assert len(found) == 0 and "broken failed" in caplog.text
 
 
 def test_a_source_whose_store_is_down_fails_open(small_world: SmallWorld) -> None:
     import redis as redis_lib
 
     down = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    assert FollowingSource(down, small_world.engine)(CandidateQuery(user_id=1)) == []
-
-
-def test_merge_dedupes_and_keeps_every_source() -> None:
-    merged = merge(
-        [
-            [Candidate(1, None, {"following": 5.0}), Candidate(2, 7, {"following": 4.0})],
-            [Candidate(2, 7, {"popular": 0.3}), Candidate(1, 9, {"popular": 0.2}), Candidate(3, 8, {"popular": 0.1})],
-        ]
-    )
-    assert [c.post_id for c in merged] == [1, 2, 3]
-    assert merged[0].sources == {"following": 5.0, "popular": 0.2} and merged[0].author_id == 9
-    assert merged[1].source_names == ["following", "popular"]
+    assert len(FollowingSource(down, small_world.engine)(CandidateQuery(user_id=1))) == 0

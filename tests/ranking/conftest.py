@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import NO_AUTHOR, CandidateQuery, Proposals
 from features.schema import default, service_columns
-from ranking.frame import NO_AUTHOR, Frame
+from ranking.frame import Frame
 from ranking.model import HEADS
 from ranking.types import RankingContext, RankingRequest, ViewerFacts
 from social_core.models import Block, Follow, Hide, Post, User
@@ -124,15 +124,21 @@ class FakeModel:
         return features * self.coef if self.with_contributions else None
 
 
+def proposed(rows: Sequence[tuple[int, int | None, float]]) -> Proposals:
+    """(post, author or None: unknown, score) rows of one source, best first."""
+    authors = [NO_AUTHOR if author is None else author for _, author, _ in rows]
+    return Proposals.of([post for post, _, _ in rows], authors, [score for _, _, score in rows])
+
+
 @dataclass
 class ListSource:
     name: str
-    items: list[Candidate]
+    items: Proposals
     queries: list[CandidateQuery] = field(default_factory=list)
 
-    def __call__(self, query: CandidateQuery) -> list[Candidate]:
+    def __call__(self, query: CandidateQuery) -> Proposals:
         self.queries.append(query)
-        return list(self.items)
+        return self.items
 
 
 # The world: viewer 1. Authors by id: 2 alice (followed), 3 bob (private, followed), 4 carol (private,
@@ -168,6 +174,6 @@ def world(engine: Engine) -> Engine:
     return engine
 
 
-def every_post() -> list[Candidate]:
-    """Each world post as a candidate, the author left unknown as a fan-out entry leaves it."""
-    return [Candidate(post(a, n), None, {"following": float(n)}) for a in NAMES for n in (1, 2, 3)]
+def every_post() -> Proposals:
+    """Each world post as a `following` proposal, the author left unknown as a fan-out entry leaves it."""
+    return proposed([(post(a, n), None, float(n)) for a in NAMES for n in (1, 2, 3)])

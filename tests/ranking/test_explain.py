@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ranking.explain import Explainer, feature_phrase, source_phrase, strongest_phrases
+from ranking.result import ServedList
 from ranking.scorers.registry import build_scorer
 from tests.ranking.conftest import FakeModel, Row, cand, context_for, feature_row, frame_of
 from tests.ranking.test_scorers import TinyLightGBM
@@ -24,7 +25,7 @@ def explain(candidates: list[Row], kind: str, model: object = None) -> list[str]
     context, frame = context_for(), frame_of(candidates)
     context.scorer = build_scorer({"type": kind}, model)  # type: ignore[arg-type]
     Explainer(alice)(context, frame)
-    return [str(r) for r in frame.reason]
+    return [item.reason for item in ServedList.of(frame, alice).items()]  # the text is written as items are built
 
 
 def test_lightgbm_contributions_name_the_author_affinity() -> None:

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from candidates.types import Candidate
 from features.catalogue import PostCatalogue
 from ranking.filters.base import Filter
 from ranking.filters.hidden import HiddenConfig, HiddenFilter
@@ -19,7 +18,7 @@ from ranking.hydrators.viewer import ViewerGraphHydrator
 from ranking.types import ViewerFacts
 from social_core.models import User
 from social_core.visibility import can_see_content
-from tests.ranking.conftest import NAMES, Row, cand, context_for, every_post, frame_of, post
+from tests.ranking.conftest import NAMES, Row, cand, context_for, every_post, frame_of, post, proposed
 
 
 def run(f: Filter, viewer: ViewerFacts, candidates: list[Row]) -> tuple[list[int], list[int]]:
@@ -90,7 +89,7 @@ def test_unfollowed_authors_lose_the_following_source() -> None:
 
 
 def test_hydrated_world_facts(world: Engine) -> None:
-    frame = merged(["following", "x"], [every_post(), [cand_of(99_999)]])
+    frame = merged(["following", "x"], [every_post(), proposed([(99_999, None, 1.0)])])
     context, frame = hydrated(world, ViewerFacts(1), frame)
     row = {p: i for i, p in enumerate(frame.post_id.tolist())}
     assert frame.author_id[row[201]] == 2 and not frame.author_private[row[201]]
@@ -116,10 +115,6 @@ def test_visibility_filters_agree_with_social_core(world: Engine, viewer_id: int
 
 
 def test_only_own_posts_need_no_graph(world: Engine) -> None:
-    frame = merged(["x"], [[Candidate(post(2, 1), 2, {"x": 1.0}), Candidate(post(2, 2), None, {"x": 1.0})]])
+    frame = merged(["x"], [proposed([(post(2, 1), 2, 1.0), (post(2, 2), None, 1.0)])])
     context, frame = hydrated(world, ViewerFacts(2), frame)
     assert context.viewer == ViewerFacts(2) and frame.author_id.tolist() == [2, 2]  # type: ignore[attr-defined]
-
-
-def cand_of(post_id: int) -> Candidate:
-    return Candidate(post_id, None, {"x": 1.0})

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from candidates.sources.base import Source
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from features.catalogue import PostCatalogue
 from features.hydrate import Hydrator, HydratorConfig
 from features.online_cells import ReadRequest
@@ -19,7 +19,7 @@ from ranking.pipeline import RankingConfig, explore_pipeline, feed_pipeline
 from ranking.scorers.registry import ScorerConfig
 from ranking.seen import SeenConfig, SeenStore
 from ranking.types import RankingRequest
-from tests.ranking.conftest import NOW, FakeFeatures, FakeModel, ListSource, every_post, post
+from tests.ranking.conftest import NOW, FakeFeatures, FakeModel, ListSource, every_post, post, proposed
 
 VISIBLE = {201, 202, 203, 301, 302, 303, 703}
 REQUEST = RankingRequest(1, limit=30, now_ts=NOW.timestamp())
@@ -29,7 +29,7 @@ LIGHTGBM = RankingConfig(scorer=ScorerConfig("lightgbm"))
 class BrokenSource(Source):
     name = "two_tower"
 
-    def fetch(self, query: CandidateQuery) -> list[Candidate]:
+    def fetch(self, query: CandidateQuery) -> Proposals:
         raise RuntimeError("index file missing")
 
 
@@ -52,9 +52,10 @@ class SaveLovesFollows(FakeModel):
 def sources() -> list[ListSource]:
     """Following: the followed authors' posts, and frank's three though the viewer no longer follows him
     (701 is also hidden, 702 deleted, 703 popular too). Popular: a bit of everything the filters catch."""
-    following = [c for c in every_post() if c.post_id // 100 in (2, 3, 7)]
+    every = every_post()
+    following = every.take(np.isin(every.post_id // 100, [2, 3, 7]))
     popular_ids = [703, 203, 999, 101, 401, 501, 601, 801, 802, 803]
-    popular = [Candidate(p, p // 100 if p != 999 else None, {"popular": 10.0 - i}) for i, p in enumerate(popular_ids)]
+    popular = proposed([(p, p // 100 if p != 999 else None, 10.0 - i) for i, p in enumerate(popular_ids)])
     return [ListSource("following", following), ListSource("popular", popular)]
 
 
@@ -165,7 +166,7 @@ def test_served_posts_are_not_served_again(world: Engine) -> None:
 
 
 def test_explore_is_out_of_network_only(world: Engine) -> None:
-    two_tower = [Candidate(p.post_id, None, {"two_tower": 0.5}) for p in every_post()]
+    two_tower = proposed([(p, None, 0.5) for p in every_post().post_id.tolist()])
     result = explore_pipeline([ListSource("two_tower", two_tower)], world, PostCatalogue(world), features())(REQUEST)
     assert [i.post_id for i in result.items] == [703]  # alice and bob are followed; the rest hidden or blocked
     assert result.removed_per_filter()["followed_author"] == 6
@@ -205,6 +206,8 @@ def test_the_real_feature_hydrator_plugs_in(world: Engine, down: bool) -> None:
 
 
 def test_nothing_to_rank_is_an_empty_page(world: Engine) -> None:
-    result = feed_pipeline([ListSource("following", [])], world, PostCatalogue(world), features())(REQUEST)
+    result = feed_pipeline([ListSource("following", Proposals.none())], world, PostCatalogue(world), features())(
+        REQUEST
+    )
     assert result.items == [] and not result.served_by.degraded
     assert result.candidates_per_source() == {"following": 0}

@@ -21,7 +21,7 @@ from ranking.selectors.mmr import MMR
 from ranking.selectors.preferences import PreferenceBoost
 from ranking.types import ViewerFacts
 from social_core.preferences import RankingPreferences
-from tests.ranking.conftest import cand, context_for, feature_row, frame_of
+from tests.ranking.conftest import cand, context_for, feature_row, frame_of, proposed
 
 FILTERS: list[Filter] = [
     DeletedFilter(),
@@ -77,14 +77,8 @@ def test_a_selector_answers_an_order_of_distinct_rows(selector: Selector, shape:
 
 
 def test_merge_keeps_first_seen_order_every_source_and_the_first_known_author() -> None:
-    from candidates.types import Candidate
-
     frame = merged(
-        ["following", "popular"],
-        [
-            [Candidate(7, None, {"following": 3.0}), Candidate(8, 2, {"following": 2.0})],
-            [Candidate(9, 4, {"popular": 1.0}), Candidate(7, 3, {"popular": 0.5})],
-        ],
+        ["following", "popular"], [proposed([(7, None, 3.0), (8, 2, 2.0)]), proposed([(9, 4, 1.0), (7, 3, 0.5)])]
     )
     assert frame.post_id.tolist() == [7, 8, 9] and frame.author_id.tolist() == [3, 2, 4]
     assert [frame.source_names(r) for r in range(3)] == [("following", "popular"), ("following",), ("popular",)]

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 import redis as redis_lib
 from fastapi.testclient import TestClient
@@ -17,8 +18,9 @@ from sqlalchemy.engine import Engine
 from features import logged_row
 from features.schema import service_columns
 from ranking.degraded import Degraded
+from ranking.explain import PHRASES
 from ranking.pages.cache import CacheConfig, RankedList, RankedListCache
-from ranking.result import ServedBy, ServedItem
+from ranking.result import ROW, ServedBy, ServedItem, ServedList
 from ranking.selectors.exploration import Explored
 from serving.app import create_app
 from serving.relay import make_relay
@@ -277,9 +279,9 @@ def test_value_weights_of_the_user_scale_the_served_scores(world: Api, feed_clie
     world.as_("viewer").put("/v1/me/ranking", json={"weights": {"like": 3.0}})
     get_page_fresh(world)
     after = cache.get("feed", viewer)
-    assert before is not None and after is not None and before.items[0].score > 0
-    assert [i.post_id for i in after.items] == [i.post_id for i in before.items]  # one head: same order
-    assert [i.score for i in after.items] == pytest.approx([3.0 * i.score for i in before.items])
+    assert before is not None and after is not None and before.served.rows["score"][0] > 0
+    assert after.served.post_ids() == before.served.post_ids()  # one head: same order
+    assert after.served.rows["score"].tolist() == pytest.approx((3.0 * before.served.rows["score"]).tolist())
 
 
 def test_a_malformed_or_foreign_cursor_is_a_422(world: Api) -> None:
@@ -300,25 +302,37 @@ def cache_redis(request: pytest.FixtureRequest, feed_client: TestClient) -> Iter
     client.close()
 
 
+def served_list(posts: list[int], author: int, phrase: str, bits: int = 1) -> ServedList:
+    """Rows proposed by `bits` over (following, fresh), scored 1, 0.9, ..., every one explained by `phrase`."""
+    rows = np.zeros(len(posts), dtype=ROW)
+    rows["post"], rows["author"], rows["score"] = posts, author, 1.0 - np.arange(len(posts)) / 10
+    rows["bits"], rows["phrase"] = bits, PHRASES.index(phrase)
+    return ServedList(("following", "fresh"), rows)
+
+
 def test_the_cache_round_trips_expires_and_invalidates(cache_redis: Any) -> None:
-    cache = RankedListCache(cache_redis, CacheConfig(ttl_s=60, prefix=f"test-feedcache-{secrets.token_hex(6)}:"))
+    names = {2: "alice"}
+    prefix = f"test-feedcache-{secrets.token_hex(6)}:"
+    cache = RankedListCache(cache_redis, CacheConfig(ttl_s=60, prefix=prefix), lambda ids: [names.get(a) for a in ids])
     served_by = ServedBy("feed", "heuristic", "heuristic", ("following",), ("popular",), (Degraded.SOURCE_FAILED,))
-    ranked = RankedList.new(served_by, [ServedItem(1, 2, 0.5, "why", ("following", "fresh"))], "tt-1", base=7)
+    ranked = RankedList.new(served_by, served_list([1], 2, "you follow {author}", bits=0b11), "tt-1", base=7)
     try:
         cache.put(42, ranked)
         assert cache.get("feed", 42) == ranked
-        assert 0 < cache_redis.ttl(cache.key("feed", 42)) <= 60
+        assert 0 < cache_redis.ttl(cache.key("feed", 42)) <= 60 and cache_redis.ttl(cache.key("feed", 42) + ":rows") > 0
+        (item,) = cache.get("feed", 42).served.items()  # type: ignore[union-attr]
+        assert item == ServedItem(1, 2, 1.0, "you follow @alice", ("following", "fresh"))  # the text written as read
         assert cache.get("explore", 42) is None
         cache.invalidate(41, 42)
-        assert cache.get("feed", 42) is None
+        assert cache.get("feed", 42) is None and not cache_redis.exists(cache.key("feed", 42) + ":rows")
     finally:
-        cache_redis.delete(cache.key("feed", 42), cache.key("explore", 42))
+        cache_redis.delete(cache.key("feed", 42), cache.key("explore", 42), cache.key("feed", 42) + ":rows")
 
 
 def test_a_cached_window_reads_one_page_of_the_list(cache_redis: Any) -> None:
     cache = RankedListCache(cache_redis, CacheConfig(ttl_s=60, prefix=f"test-feedcache-{secrets.token_hex(6)}:"))
     served_by = ServedBy("feed", "heuristic", "heuristic", ("following",), (), ())
-    items = [ServedItem(100 + i, 7, 1.0 - i / 10, f"reason {i}", ("following",)) for i in range(5)]
+    items = served_list([100, 101, 102, 103, 104], 7, "popular right now")
     top, deeper = RankedList.new(served_by, items, None), RankedList.new(served_by, items, None, base=40)
     try:
         cache.put(42, top)
@@ -333,4 +347,4 @@ def test_a_cached_window_reads_one_page_of_the_list(cache_redis: Any) -> None:
         assert window == deeper.window(43, 2)  # the same page as the list in memory gives
         assert cache.window("explore", 42, 0, 2) is None
     finally:
-        cache_redis.delete(cache.key("feed", 42))
+        cache_redis.delete(cache.key("feed", 42), cache.key("feed", 42) + ":rows")

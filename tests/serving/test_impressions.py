@@ -4,13 +4,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from features.batch.events import load_events
 from features.training_set import TrainingSetConfig, label_impressions
-from ranking.result import PipelineResult, ServedBy, ServedItem
+from ranking.explain import NO_PHRASE
+from ranking.result import ROW, PipelineResult, ServedBy, ServedList
 from serving.app import create_app
 from serving.impressions import ImpressionLogConfig, ImpressionLogger, impressions_of
 from serving.settings import Settings
@@ -21,8 +23,11 @@ SERVED_AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def a_page(n: int = 3) -> PipelineResult:
-    items = [ServedItem(100 + i, 200 + i, 1.0 - i / 10, "", ("following", "popular")) for i in range(n)]
-    return PipelineResult(items, ServedBy("feed", "lightgbm", "7", ("following", "popular")), [])
+    rows = np.zeros(n, dtype=ROW)
+    rows["post"], rows["author"], rows["score"] = 100 + np.arange(n), 200 + np.arange(n), 1.0 - np.arange(n) / 10
+    rows["bits"], rows["phrase"] = 0b11, NO_PHRASE
+    served = ServedList(("following", "popular"), rows)
+    return PipelineResult(served, ServedBy("feed", "lightgbm", "7", ("following", "popular")), [])
 
 
 def impression_events(engine: Engine) -> list[Event]:

@@ -6,12 +6,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from ranking.degraded import Degraded
-from ranking.result import PipelineResult, ServedBy, ServedItem, StageStat
+from ranking.explain import NO_PHRASE
+from ranking.result import ROW, PipelineResult, ServedBy, ServedList, StageStat
 from serving.commands.server import _metrics_mode
 from serving.metrics import Metrics
 from serving.settings import Settings
@@ -64,7 +66,8 @@ def a_result(pipeline: str = "feed", version: str = "7", degraded: tuple[Degrade
         StageStat("scorer", "lightgbm", 0.02, 6, 6),
     ]
     served_by = ServedBy(pipeline, "lightgbm", version, ("following", "popular"), (), degraded)
-    return PipelineResult([ServedItem(1, 2, 0.5, "followed", ("following",))], served_by, stages)
+    rows = np.array([(1, 2, 0.5, 1, NO_PHRASE)], dtype=ROW)
+    return PipelineResult(ServedList(("following",), rows), served_by, stages)
 
 
 def test_observe_pipeline_increments_the_series_of_its_result() -> None:

@@ -19,7 +19,7 @@ from mlflow import MlflowClient
 
 from candidates.index import INDEX_FILE, PostIndex
 from candidates.two_tower.store import CONFIG, WEIGHTS
-from candidates.types import Candidate, CandidateQuery
+from candidates.types import CandidateQuery, Proposals
 from serving.app import create_app
 from serving.feed.assembly import FeedStack
 from serving.feed.sources import MISSING_INDEX
@@ -126,11 +126,11 @@ class Gate:
     def __init__(self) -> None:
         self.entered, self.release = threading.Event(), threading.Event()
 
-    def __call__(self, query: CandidateQuery) -> list[Candidate]:
+    def __call__(self, query: CandidateQuery) -> Proposals:
         self.entered.set()
         if not self.release.wait(30):
             raise TimeoutError("the gate was never released")
-        return []
+        return Proposals.none()
 
 
 def test_a_request_in_flight_finishes_on_the_version_it_started_with(world: World) -> None:

@@ -48,9 +48,16 @@ def test_serving_reads_the_same_user_features_online(built_world: BuiltWorld, st
     assert served.tolist() == pytest.approx([float(stock[name][0]) for name in USER_FEATURES])
 
 
-def test_user_features_refuse_another_service(store: FeatureStore) -> None:  # noqa: F811
-    with pytest.raises(ValueError, match="two_tower_v1"):
-        UserFeatures(Hydrator.from_store(store, HydratorConfig(service="ranker_v1")))
+def test_user_features_read_through_any_service_that_holds_them(built_world: BuiltWorld, store: FeatureStore) -> None:  # noqa: F811
+    user_id, _ = a_like(built_world.db_url)
+    own, ranker = (
+        UserFeatures(Hydrator.from_store(store, HydratorConfig(service=s))) for s in ("two_tower_v1", "ranker_v1")
+    )
+    assert own(user_id) is not None and own(user_id).tolist() == ranker(user_id).tolist()  # type: ignore[union-attr]
+    lacking = Hydrator.from_store(store, HydratorConfig(service="two_tower_v1"))
+    lacking.columns = [c for c in lacking.columns if c != "user_account_age_days"]
+    with pytest.raises(ValueError, match="user_account_age_days"):
+        UserFeatures(lacking)
 
 
 @pytest.mark.slow  # trains a model and creates an MLflow store

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from candidates.fanout import FanoutConfig, fan_out, is_celebrity
-from candidates.merge import merge
 from candidates.sources.engagement import at, engagements
 from candidates.types import CandidateQuery, CandidateSource
 from social_core.models import Follow, Post, User
@@ -63,7 +62,8 @@ def source_recall(
         results = [source(CandidateQuery(user_id=user, limit=limit, now_ts=now_ts)) for source in sources]
         for source, found in zip(sources, results, strict=True):
             for k in ks:
-                totals[source.name][str(k)] += len(wanted & {c.post_id for c in found[:k]}) / len(wanted)
-        totals["merged"]["all"] += len(wanted & {c.post_id for c in merge(results)}) / len(wanted)
+                totals[source.name][str(k)] += len(wanted & set(found.post_id[:k].tolist())) / len(wanted)
+        union = {post for found in results for post in found.post_id.tolist()}
+        totals["merged"]["all"] += len(wanted & union) / len(wanted)
     n = max(len(targets), 1)
     return {name: {k: v / n for k, v in values.items()} for name, values in totals.items()}
