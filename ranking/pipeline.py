@@ -121,7 +121,8 @@ def _kind(context: RankingContext) -> str:
 
 
 def _kept(rule: Filter, context: RankingContext, frame: Frame) -> Frame:
-    return frame.take(~rule(context, frame))
+    removed = rule(context, frame)
+    return frame.take(~removed) if removed.any() else frame  # most filters remove nothing from most rankings
 
 
 def _ordered(selector: Selector, context: RankingContext, frame: Frame) -> Frame:
