@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,12 +15,16 @@ NO_AUTHOR = -1  # a fan-out entry carries no author; the ranking's post facts fi
 
 @dataclass(frozen=True)
 class CandidateQuery:
-    """One retrieval request: whose feed, how many candidates per source, and what to leave out."""
+    """One retrieval request: whose feed, how many candidates per source, and what to leave out.
+
+    `followees` (whom the user follows, with each one's follower count) is given when the caller has read
+    them already (the ranking's viewer graph); None: a source that needs them reads them itself."""
 
     user_id: UserId
     limit: int = 500
     now_ts: float | None = None  # epoch seconds; sources that age items use it (None: wall clock)
     exclude_post_ids: frozenset[PostId] = frozenset()
+    followees: Mapping[UserId, int] | None = None
 
 
 @dataclass(frozen=True, eq=False)  # columns: compare them with numpy

@@ -1,4 +1,4 @@
-"""`Pipeline`: candidate sources → hydrators → filters → features → scorer + value model → selectors →
+"""`Pipeline`: query hydrators → candidate sources → hydrators → filters → features → scorer + value model → selectors →
 explanations → side effects, each stage timed and counted into the `PipelineResult`.
 
 Sources propose columns (`Proposals`) and the candidates travel as one `Frame` of columns: a filter's
@@ -29,8 +29,8 @@ from ranking.filters.hidden import HiddenConfig, HiddenFilter
 from ranking.filters.network import FollowedAuthorFilter, UnfollowedFilter
 from ranking.filters.seen import SeenFilter
 from ranking.filters.visibility import BlockedFilter, DeletedFilter, OwnPostFilter, PrivateFilter
-from ranking.frame import Frame
-from ranking.hydrators.base import Hydrator
+from ranking.frame import Frame, empty
+from ranking.hydrators.base import Hydrator, QueryHydrator
 from ranking.hydrators.features import FeatureHydrator, FeatureReader
 from ranking.hydrators.posts import PostFactsHydrator
 from ranking.hydrators.seen import SeenHydrator
@@ -63,6 +63,7 @@ class Pipeline:
     selectors: Sequence[Selector] = ()
     side_effects: Sequence[SideEffect] = ()
     explainer: Explainer = field(default_factory=Explainer)
+    query_hydrators: Sequence[QueryHydrator] = ()  # before the sources: what they and the filters need of the viewer
     clock: Callable[[], float] = time.time
 
     def __call__(self, request: RankingRequest, scoring: Scoring | None = None) -> PipelineResult:
@@ -72,10 +73,15 @@ class Pipeline:
         weights = scoring.weights.override(request.weight_overrides)  # a bad experiment fails before work
         now = request.now_ts if request.now_ts is not None else self.clock()
         context = RankingContext(request, now, ViewerFacts(request.user_id), weights)
-        retrieved = retrieve_all(self.sources, CandidateQuery(request.user_id, limit=request.per_source, now_ts=now))
+        run = _Timed([])
+        for query_hydrator in self.query_hydrators:
+            run("query", query_hydrator.name, empty(), partial(_asked, query_hydrator, context))
+        followees = context.viewer.followers_of if self.query_hydrators else None
+        query = CandidateQuery(request.user_id, limit=request.per_source, now_ts=now, followees=followees)
+        retrieved = retrieve_all(self.sources, query)
         if retrieved.failed:
             context.degrade(Degraded.SOURCE_FAILED)
-        run = _Timed(list(retrieved.stats))
+        run.stats += retrieved.stats
         frame = retrieved.frame
         for hydrator in self.hydrators:
             run("hydrator", hydrator.name, frame, partial(hydrator, context))
@@ -118,6 +124,10 @@ class _Timed:
 
 def _kind(context: RankingContext) -> str:
     return context.scorer.kind if context.scorer is not None else "none"
+
+
+def _asked(hydrator: QueryHydrator, context: RankingContext, _: Frame) -> None:
+    hydrator(context)
 
 
 def _kept(rule: Filter, context: RankingContext, frame: Frame) -> Frame:
@@ -208,7 +218,7 @@ def _compose(
     extra_filters: list[Filter],
     selectors: list[Selector],
 ) -> Pipeline:
-    hydrators: list[Hydrator] = [PostFactsHydrator(catalogue), ViewerGraphHydrator(engine)]
+    hydrators: list[Hydrator] = [PostFactsHydrator(catalogue)]
     filters: list[Filter] = [DeletedFilter(), OwnPostFilter(), BlockedFilter(), *extra_filters, PrivateFilter()]
     effects: list[SideEffect] = []
     if seen is not None:
@@ -218,6 +228,7 @@ def _compose(
     filters.append(HiddenFilter(config.hidden))
     scoring = Scoring(config.scorer, load_model, config.weights)
     explainer = Explainer(catalogue.usernames_of)
+    viewer = [ViewerGraphHydrator(engine)]
     return Pipeline(
-        name, sources, hydrators, filters, FeatureHydrator(features), scoring, selectors, effects, explainer
+        name, sources, hydrators, filters, FeatureHydrator(features), scoring, selectors, effects, explainer, viewer
     )

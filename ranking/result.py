@@ -94,7 +94,7 @@ class ServedBy:
 
 @dataclass(frozen=True)
 class StageStat:
-    kind: str  # "source", "merge", "hydrator", "filter", "scorer", "selector", "explain", "side_effect"
+    kind: str  # "query", "source", "merge", "hydrator", "filter", "scorer", "selector", "explain", "side_effect"
     name: str
     seconds: float
     count_in: int

@@ -36,11 +36,12 @@ class RankingRequest:
 
 @dataclass
 class ViewerFacts:
-    """What the filters need about the viewer, loaded for the candidates' authors only."""
+    """What the sources and filters need about the viewer (`ranking.hydrators.viewer`, before the sources)."""
 
     user_id: UserId
     blocked: set[UserId] = field(default_factory=set)  # either way
     followed: set[UserId] = field(default_factory=set)
+    followers_of: dict[UserId, int] = field(default_factory=dict)  # each followed account's follower count
     hidden_posts: set[PostId] = field(default_factory=set)
     hides_by_author: dict[UserId, int] = field(default_factory=dict)
     seen: set[PostId] = field(default_factory=set)

@@ -41,6 +41,7 @@ class FollowingSource(Source):
                 Follow.follower_id == bindparam("user_id"),
                 User.followers_count >= self.config.fanout.celebrity_threshold,
             )
+            .order_by(Follow.followee_id)
         )
         self._latest = (
             select(Post.id, Post.created_at)
@@ -53,7 +54,7 @@ class FollowingSource(Source):
 
     def fetch(self, query: CandidateQuery) -> Proposals:
         now = query_now(query)
-        celebrities = self._followed_celebrities(query.user_id)
+        celebrities = self._followed_celebrities(query)
         built, feed, *pulled = self._read(query.user_id, celebrities, now, query.limit)
         if not built:  # not built yet: from the database, then read again
             self.rebuild(query.user_id)
@@ -108,6 +109,10 @@ class FollowingSource(Source):
             rows = conn.execute(self._latest, {"author_id": author_id, "now": at(now)}).all()
         return [(str(p).encode(), created.timestamp()) for p, created in rows]
 
-    def _followed_celebrities(self, user_id: int) -> list[int]:
+    def _followed_celebrities(self, query: CandidateQuery) -> list[int]:
+        """By id: from the query's followees when the caller read them, else from the database."""
+        if query.followees is not None:
+            threshold = self.config.fanout.celebrity_threshold
+            return sorted(a for a, followers in query.followees.items() if followers >= threshold)
         with self.engine.connect() as conn:
-            return [int(a) for a in conn.scalars(self._celebrities, {"user_id": user_id}).all()]
+            return [int(a) for a in conn.scalars(self._celebrities, {"user_id": query.user_id}).all()]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from candidates.index import PostIndex
 from candidates.sources.base import Source, query_now
@@ -68,8 +68,7 @@ class TwoTowerSource(Source):
             kept = ~np.isin(posts, np.fromiter(query.exclude_post_ids, dtype=np.int64))
             posts, scores = posts[kept], scores[kept]
         facts = self.catalogue.facts(posts)  # live posts by authors not left out, in the index's order
-        with self.engine.connect() as conn:
-            excluded = np.fromiter(self._excluded(conn, query.user_id), dtype=np.int64)
+        excluded = np.fromiter(self._excluded(query), dtype=np.int64)
         live = facts.known & ~facts.deleted & (facts.created_ts <= now) & ~np.isin(facts.author_id, excluded)
         rows = np.flatnonzero(live)[: query.limit]
         return Proposals.of(posts[rows], facts.author_id[rows], scores[rows])
@@ -84,9 +83,13 @@ class TwoTowerSource(Source):
         dense_row = np.zeros((1, config.user_dense), np.float32) if dense is None else np.asarray(dense)[None, :]
         return embed_users(self.model, np.array([user_id]), pad_rows([history], config.history), dense_row)
 
-    def _excluded(self, conn: Connection, user_id: int) -> set[int]:
-        """The authors to leave out: the user, and (out of network) whom they follow."""
-        excluded = {user_id}
-        if self.config.out_of_network:
-            excluded |= {int(a) for a in conn.scalars(self._followees, {"user_id": user_id}).all()}
-        return excluded
+    def _excluded(self, query: CandidateQuery) -> set[int]:
+        """The authors to leave out: the user, and (out of network) whom they follow (the query's followees
+        when the caller read them, else from the database)."""
+        excluded = {query.user_id}
+        if not self.config.out_of_network:
+            return excluded
+        if query.followees is not None:
+            return excluded | set(query.followees)
+        with self.engine.connect() as conn:
+            return excluded | {int(a) for a in conn.scalars(self._followees, {"user_id": query.user_id}).all()}

@@ -1,20 +1,18 @@
-"""The viewer's graph, limited to the candidates' authors: blocks (either way), follows, hides.
+"""The viewer's graph, read once before the sources: blocks (either way), follows, hides.
 
-Four small indexed queries, sent as one statement, per request instead of two queries per author.
-Errors propagate, as for `PostFactsHydrator`: visibility must never be guessed.
+One statement per request (a product-mixer query hydrator: it needs the viewer, not the candidates), so
+the sources that need the viewer's follows (out-of-network two-tower, the celebrities `following`
+pulls) take them from the query instead of reading them again. Errors propagate: visibility must never
+be guessed.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from sqlalchemy import BindParameter, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import BindParameter, bindparam, literal, or_, select, union_all
 from sqlalchemy.engine import Engine
 
-from candidates.types import NO_AUTHOR
-from ranking.frame import Frame
 from ranking.types import RankingContext
-from social_core.id_list import in_ids
-from social_core.models import Block, Follow, Hide
+from social_core.models import Block, Follow, Hide, User
 
 
 class ViewerGraphHydrator:
@@ -22,44 +20,30 @@ class ViewerGraphHydrator:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        # Built once, run with each request's values: building SQLAlchemy statements per request showed in
-        # profiles; so did rendering an expanding IN of ~800 ids on every call (`in_ids` binds the list as one value).
+        # Built once, run with each request's values: building SQLAlchemy statements per request showed in profiles.
         me: BindParameter[int] = bindparam("me")
         blocks = select(literal("block"), Block.blocker_id, Block.blocked_id).where(
-            or_(
-                (Block.blocker_id == me) & in_ids(Block.blocked_id, "authors"),
-                (Block.blocked_id == me) & in_ids(Block.blocker_id, "authors"),
-            )
+            or_(Block.blocker_id == me, Block.blocked_id == me)
         )
-        follows = select(literal("follow"), Follow.followee_id, literal(0)).where(
-            Follow.follower_id == me, in_ids(Follow.followee_id, "authors")
+        follows = (
+            select(literal("follow"), Follow.followee_id, User.followers_count)
+            .join(User, User.id == Follow.followee_id)
+            .where(Follow.follower_id == me)
         )
-        hidden = select(literal("hide"), Hide.post_id, literal(0)).where(
-            Hide.user_id == me, in_ids(Hide.post_id, "posts")
-        )
-        per_author = (
-            select(literal("hides"), Hide.author_id, func.count())
-            .where(Hide.user_id == me, in_ids(Hide.author_id, "authors"))
-            .group_by(Hide.author_id)
-        )
-        self._graph = union_all(blocks, follows, hidden, per_author)  # one round trip for the four answers
+        hides = select(literal("hide"), Hide.post_id, Hide.author_id).where(Hide.user_id == me)
+        self._graph = union_all(blocks, follows, hides)  # one round trip for the three answers
 
-    def __call__(self, context: RankingContext, frame: Frame) -> None:
+    def __call__(self, context: RankingContext) -> None:
         viewer = context.viewer
         me = viewer.user_id
-        authors = np.unique(frame.author_id)
-        authors = authors[(authors != NO_AUTHOR) & (authors != me)].tolist()
-        posts = frame.post_id.tolist()
-        if not authors and not posts:
-            return
         with self.engine.connect() as conn:
-            rows = conn.execute(self._graph, {"me": me, "authors": authors, "posts": posts}).all()
+            rows = conn.execute(self._graph, {"me": me}).all()
         for kind, a, b in rows:
             if kind == "block":
                 viewer.blocked.add(int(b if a == me else a))
             elif kind == "follow":
                 viewer.followed.add(int(a))
-            elif kind == "hide":
-                viewer.hidden_posts.add(int(a))
+                viewer.followers_of[int(a)] = int(b)
             else:
-                viewer.hides_by_author[int(a)] = int(b)
+                viewer.hidden_posts.add(int(a))
+                viewer.hides_by_author[int(b)] = viewer.hides_by_author.get(int(b), 0) + 1

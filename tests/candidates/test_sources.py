@@ -20,7 +20,7 @@ from candidates.two_tower.inputs import Buckets
 from candidates.two_tower.model import TwoTower, TwoTowerConfig
 from candidates.types import CandidateQuery, Proposals
 from features.catalogue import PostCatalogue
-from social_core.models import Post
+from social_core.models import Follow, Post, User
 from tests.candidates.conftest import SmallWorld, hours_ago, post_id
 
 
@@ -41,6 +41,19 @@ def test_following_merges_the_feed_set_with_followed_celebrities(small_world: Sm
     scores = found.score.tolist()
     assert scores == sorted(scores, reverse=True)  # newest first
     assert found.author_id[found.post_id == post_id(3, 1)].tolist() == [3]  # a celebrity's post: pulled, author known
+    given = FollowingSource(redis, small_world.engine)(viewer_query(small_world, 1))
+    assert ids(given) == ids(found) and given.author_id.tolist() == found.author_id.tolist()  # the followees given
+
+
+def viewer_query(small_world: SmallWorld, user_id: int, **kw: object) -> CandidateQuery:
+    """A query carrying the user's followees and their follower counts, as the ranking's viewer graph gives."""
+    with small_world.engine.connect() as conn:
+        rows = conn.execute(
+            select(Follow.followee_id, User.followers_count)
+            .join(User, User.id == Follow.followee_id)
+            .where(Follow.follower_id == user_id)
+        ).all()
+    return CandidateQuery(user_id, now_ts=small_world.now_ts, followees={int(a): int(n) for a, n in rows}, **kw)  # type: ignore[arg-type]
 
 
 def test_popular_ranks_by_decayed_engagement(small_world: SmallWorld) -> None:
@@ -76,9 +89,11 @@ def test_two_tower_source_leaves_out_followed_authors_and_own_posts(small_world:
     posts = [{"id": post_id(a, n), "author_id": a, "caption": "hello"} for a in range(1, 7) for n in (1, 2, 3)]
     index = PostIndex.build(np.array([p["id"] for p in posts]), embed_new_posts(model, posts))
     query = CandidateQuery(user_id=1, now_ts=small_world.now_ts, limit=50)
-    found = TwoTowerSource(model, index, small_world.engine, PostCatalogue(small_world.engine))(query)
+    source = TwoTowerSource(model, index, small_world.engine, PostCatalogue(small_world.engine))
+    found = source(query)
     assert set(found.author_id.tolist()) == {4, 5}
     assert (found.score <= 1.0 + 1e-5).all()
+    assert ids(source(viewer_query(small_world, 1, limit=50))) == ids(found)  # the followees given
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5])

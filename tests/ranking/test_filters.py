@@ -29,8 +29,8 @@ def run(f: Filter, viewer: ViewerFacts, candidates: list[Row]) -> tuple[list[int
 
 def hydrated(world: Engine, viewer: ViewerFacts, frame: Frame) -> tuple[object, Frame]:
     context = context_for(viewer)
+    ViewerGraphHydrator(world)(context)
     PostFactsHydrator(PostCatalogue(world))(context, frame)
-    ViewerGraphHydrator(world)(context, frame)
     return context, frame
 
 
@@ -96,7 +96,7 @@ def test_hydrated_world_facts(world: Engine) -> None:
     assert PostCatalogue(world).usernames_of([2]) == ["alice"]
     assert frame.author_private[row[401]] and frame.deleted[row[702]] and frame.deleted[row[99_999]]
     viewer = context.viewer  # type: ignore[attr-defined]
-    assert viewer.blocked == {5, 6} and viewer.followed == {2, 3}
+    assert viewer.blocked == {5, 6} and viewer.followed == {2, 3} == set(viewer.followers_of)
     assert viewer.hidden_posts == {701, 801, 802, 803} and viewer.hides_by_author == {7: 1, 8: 3}
 
 
@@ -114,7 +114,7 @@ def test_visibility_filters_agree_with_social_core(world: Engine, viewer_id: int
         assert visible == {1, 2, 3, 7, 8}
 
 
-def test_only_own_posts_need_no_graph(world: Engine) -> None:
+def test_a_viewer_without_a_graph_gets_empty_facts(world: Engine) -> None:
     frame = merged(["x"], [proposed([(post(2, 1), 2, 1.0), (post(2, 2), None, 1.0)])])
     context, frame = hydrated(world, ViewerFacts(2), frame)
     assert context.viewer == ViewerFacts(2) and frame.author_id.tolist() == [2, 2]  # type: ignore[attr-defined]

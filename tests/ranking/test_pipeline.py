@@ -71,8 +71,9 @@ def features() -> FakeFeatures:
 
 
 def test_feed_serves_only_what_the_viewer_may_see_with_reasons(world: Engine) -> None:
-    reader = features()
-    result = feed_pipeline(sources(), world, PostCatalogue(world), reader, config=LIGHTGBM)(REQUEST)
+    reader, listed = features(), sources()
+    result = feed_pipeline(listed, world, PostCatalogue(world), reader, config=LIGHTGBM)(REQUEST)
+    assert listed[0].queries[0].followees == {2: 0, 3: 0}  # the viewer graph, read before the sources
     served = [i.post_id for i in result.items]
     assert set(served) == VISIBLE and len(served) == len(VISIBLE)
     assert all(i.reason for i in result.items)
@@ -95,7 +96,8 @@ def test_feed_serves_only_what_the_viewer_may_see_with_reasons(world: Engine) ->
     merged = next(s for s in result.stages if s.kind == "merge")
     assert (merged.count_in, merged.count_out) == (19, 17)  # 703 and 203 came from both sources
     kinds = [s.kind for s in result.stages]
-    assert kinds.index("source") < kinds.index("hydrator") < kinds.index("filter") < kinds.index("scorer")
+    assert kinds.index("query") < kinds.index("source") < kinds.index("hydrator") < kinds.index("filter")
+    assert kinds.index("filter") < kinds.index("scorer")
     assert kinds.index("scorer") < kinds.index("selector") < kinds.index("explain")
     assert all(s.seconds >= 0 for s in result.stages)
 
