@@ -20,7 +20,8 @@ server:
 Server side: the API's Prometheus histograms (request latency by route, pipeline stages, candidates per
 source), scraped before and after each phase, and each process's CPU time; client side: wrk's latencies.
 
-References, in the same run: the previous version (--previous, the object-per-candidate pipeline),
+References, in the same run: the previous version (--previous, the last landed one before the current
+step of "Ranking as columns"; 6d70b46 is the object-per-candidate pipeline before it all),
 and the server restarted with PIXELRANK_FEATURE_READER=stock (every feature read is Feast's
 `FeatureStore.get_online_features`) and PIXELRANK_COMPILED_TREES=false (every score is LightGBM's own
 `Booster.predict`).
@@ -66,7 +67,9 @@ from benchmarks.feed_wrk import WRK, Pairs, WrkLoad, client_cpu_seconds, latest_
 
 PAGE = 20
 READERS = ("fast", "previous", "stock")
-PREVIOUS = "6d70b46"  # the object-per-candidate pipeline, before "Ranking as columns" (d4f5e05)
+# Sources still proposing one object per post and the page cache one JSON row per item (6d70b46: the
+# object-per-candidate pipeline before "Ranking as columns" began, d4f5e05).
+PREVIOUS = "a1da464"
 
 
 def plan(quick: bool) -> dict[str, Any]:

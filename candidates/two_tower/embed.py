@@ -36,7 +36,8 @@ def embed_users(
     model: TwoTower, user_ids: np.ndarray, history: np.ndarray, dense: np.ndarray | None = None, batch_size: int = BATCH
 ) -> np.ndarray:
     """(n, dim) user embeddings from raw ids, history post ids (n, H; -1 pad) and dense features."""
-    model.eval()
+    if model.training:  # a served model is in eval mode already: switching walks every module, per request
+        model.eval()
     buckets = model.config.buckets
     n = len(user_ids)
     dense = np.zeros((n, model.config.user_dense), dtype=np.float32) if dense is None else dense
