@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ranking.result import PipelineResult
 from social_core import outbox
 from social_core.clock import utcnow
 
@@ -50,28 +49,6 @@ class Impression:
             "sources": list(self.sources),
             "score": self.score,
         }
-
-
-def impressions_of(
-    result: PipelineResult, user_id: int, *, request_id: str | None, at: datetime, offset: int = 0
-) -> list[Impression]:
-    """One impression per served item of a pipeline run, positions counted from `offset`."""
-    served_by = result.served_by
-    return [
-        Impression(
-            user_id,
-            item.post_id,
-            item.author_id,
-            offset + i,
-            request_id,
-            served_by.pipeline,
-            served_by.model_version,
-            item.sources,
-            item.score,
-            at,
-        )
-        for i, item in enumerate(result.items)
-    ]
 
 
 @dataclass(frozen=True)
