@@ -97,14 +97,14 @@ class Explainer:
         if scorer is None:
             raise ValueError("explanations need the scorer: run the scoring stage first")
         head_codes = np.array([_CODE[HEAD_PHRASES.get(h, HEAD_PHRASES["like"])] for h in served.heads], np.int16)
-        codes = head_codes[served.head] if len(served) else np.zeros(0, np.int16)
+        codes = head_codes[served.head]
         for h in np.unique(served.head).tolist():
             rows = np.flatnonzero(served.head == h)
             features = FeatureFrame(served.features[rows], served.feature_columns)
             contributions = _contributions(scorer, features, served.heads[h])
             if contributions is not None:
                 strongest = strongest_codes(contributions, scorer.feature_names)
-                codes[rows] = np.where(strongest >= 0, strongest, codes[rows])
+                codes[rows] = np.where(strongest != NO_PHRASE, strongest, codes[rows])
         served.phrase = codes
 
 

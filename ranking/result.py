@@ -58,10 +58,9 @@ class ServedList:
         return len(self.rows)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ServedList) and (self.sources, self.rows.tobytes()) == (
-            other.sources,
-            other.rows.tobytes(),
-        )
+        if not isinstance(other, ServedList):
+            return NotImplemented
+        return self.sources == other.sources and self.rows.tobytes() == other.rows.tobytes()
 
     def __getitem__(self, rows: slice) -> ServedList:
         return ServedList(self.sources, self.rows[rows], self.usernames)

@@ -97,7 +97,7 @@ class RankedListCache:
         self.redis, self.config, self.usernames = redis, config or CacheConfig(), usernames
 
     def key(self, pipeline: str, user_id: UserId) -> str:
-        """The header's key; the rows' key adds ":rows" (one hash tag: the same Redis Cluster slot)."""
+        """The header's key (the rows' key is `_rows_key` of it)."""
         return f"{self.config.prefix}{{{pipeline}:{user_id}}}"
 
     def window(self, pipeline: str, user_id: UserId, position: int, limit: int) -> Window | None:
@@ -116,17 +116,16 @@ class RankedListCache:
             again, rows, length = self._read(key, start, limit)
             if again != raw:
                 return None
-        served = ServedList(header.source_bits, np.frombuffer(rows, dtype=ROW), self.usernames)
-        return Window(header, served.items(), start + limit < length)
+        return Window(header, self._served(header, rows).items(), start + limit < length)
 
     def get(self, pipeline: str, user_id: UserId) -> RankedList | None:
         """The whole cached list (None when there is none)."""
         key = self.key(pipeline, user_id)
-        raw, rows = self.redis.mget(key, f"{key}:rows")
+        raw, rows = self.redis.mget(key, _rows_key(key))
         if raw is None or rows is None:
             return None
         header = ListHeader.loads(raw)
-        return RankedList(header, ServedList(header.source_bits, np.frombuffer(rows, dtype=ROW), self.usernames))
+        return RankedList(header, self._served(header, rows))
 
     def put(self, user_id: UserId, ranked: RankedList) -> None:
         """Store (replacing the user's previous list of that pipeline) for `ttl_s` seconds."""
@@ -135,27 +134,34 @@ class RankedListCache:
         key = self.key(ranked.header.served_by.pipeline, user_id)
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(key, ranked.header.dumps(), ex=self.config.ttl_s)
-        pipe.set(f"{key}:rows", ranked.served.rows.tobytes(), ex=self.config.ttl_s)
+        pipe.set(_rows_key(key), ranked.served.rows.tobytes(), ex=self.config.ttl_s)
         pipe.execute()
 
     def invalidate(self, *user_ids: UserId) -> None:
         """Drop every cached list of these users (idempotent)."""
         keys = [self.key(pipeline, user_id) for user_id in user_ids for pipeline in PIPELINES]
         if keys:
-            self.redis.delete(*keys, *(f"{key}:rows" for key in keys))
+            self.redis.delete(*keys, *map(_rows_key, keys))
 
     def ping(self) -> None:
         """Raise when Redis is unreachable (before ranking a page that could not be cached)."""
         self.redis.ping()
 
+    def _served(self, header: ListHeader, rows: bytes) -> ServedList:
+        return ServedList(header.source_bits, np.frombuffer(rows, dtype=ROW), self.usernames)
+
     def _read(self, key: str, start: int, limit: int) -> tuple[bytes | None, bytes, int]:
         """The header, the records of items [start, start + limit) and the list's length, in one MULTI."""
         pipe = self.redis.pipeline(transaction=True)
         pipe.get(key)
-        pipe.getrange(f"{key}:rows", start * ROW.itemsize, (start + limit) * ROW.itemsize - 1)
-        pipe.strlen(f"{key}:rows")
+        pipe.getrange(_rows_key(key), start * ROW.itemsize, (start + limit) * ROW.itemsize - 1)
+        pipe.strlen(_rows_key(key))
         raw, rows, length = pipe.execute()
         return raw, rows, int(length) // ROW.itemsize
+
+
+def _rows_key(key: str) -> str:
+    return f"{key}:rows"  # the header's hash tag: the same Redis Cluster slot
 
 
 def _start(header: ListHeader, position: int) -> int:
