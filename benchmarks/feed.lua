@@ -1,11 +1,26 @@
 -- The wrk script of benchmarks/feed.py (benchmarks/feed_wrk.py runs it): every request a different
 -- user's bearer token, cycled through from a file of "token<TAB>cursor" lines (cursor empty: page 1).
 -- One connection per thread (feed_wrk runs -t c -c c), so a response belongs to the thread's last
--- request: its next_cursor is written with that request's token to PXW_OUT/cursors-<thread>.tsv,
--- the (token, cursor) pairs of the next page's phase.
+-- request: its next_cursor is written with that request's token and the monotonic clock to
+-- PXW_OUT/cursors-<thread>.tsv, the (token, cursor) pairs of the next page's phase. Each request sent is
+-- written there too, with an empty cursor: the requests still in flight when wrk stops are answered by
+-- the server all the same, and their new lists replace the ones whose cursors were written before. A token
+-- can come round to another thread when the cycle wraps, so only the clock orders a user's lines.
 -- Environment: PXW_PAIRS (the pairs file), PXW_PATH (/v1/feed or /v1/explore), PXW_LIMIT (page size),
 -- PXW_THREADS, PXW_OFFSET (the first pair used: phases go on where the last stopped), PXW_OUT (a folder),
 -- PXW_RESULT (the JSON that done() writes).
+
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } pxw_timespec;
+int clock_gettime(int clock, pxw_timespec *now);
+]]
+local now = ffi.new("pxw_timespec")
+
+local function stamp()
+  ffi.C.clock_gettime(1, now)  -- CLOCK_MONOTONIC
+  return string.format("%d.%09d", tonumber(now.tv_sec), tonumber(now.tv_nsec))
+end
 
 local threads = {}
 local counter = 0
@@ -45,6 +60,7 @@ end
 function request()
   last = at
   at = ((at - 1 + stride) % n) + 1
+  out:write(tokens[last], "\t\t", stamp(), "\n")
   return requests[last]
 end
 
@@ -59,7 +75,7 @@ function response(status, headers, body)
   if body:find('"degraded":true', 1, true) then degraded = degraded + 1 end
   local cursor = body:match('"next_cursor":"([^"]+)"')
   if cursor and last then
-    out:write(tokens[last], "\t", cursor, "\n")
+    out:write(tokens[last], "\t", cursor, "\t", stamp(), "\n")
     out:flush()
   end
 end

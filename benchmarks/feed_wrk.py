@@ -59,7 +59,9 @@ class WrkLoad:
     degraded_count: int
     latency_us: dict[str, float]
     errors: dict[str, int]
-    cursors: list[tuple[str, str]]  # (token, next cursor) of the 200 responses that had one
+    # In time order: (token, next cursor) of each 200 response that had one, and (token, "") for each
+    # request sent (`latest_per_token`).
+    cursors: list[tuple[str, str]]
 
     @property
     def wall_seconds(self) -> float:
@@ -109,12 +111,12 @@ def run_wrk(
     if done.returncode != 0 or not result.exists():
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     data: dict[str, Any] = json.loads(result.read_text())
-    cursors = []
-    for file in sorted(folder.glob("cursors-*.tsv")):
+    stamped = []  # (monotonic time, token, cursor), from every thread's file
+    for file in folder.glob("cursors-*.tsv"):
         for line in file.read_text().splitlines():
-            token, _, cursor = line.partition("\t")
-            if cursor:
-                cursors.append((token, cursor))
+            token, cursor, at = line.split("\t")
+            stamped.append((float(at), token, cursor))
+    cursors = [(token, cursor) for _, token, cursor in sorted(stamped)]
     return WrkLoad(
         concurrency=concurrency,
         seconds=data["duration_us"] / 1e6,
@@ -129,8 +131,13 @@ def run_wrk(
 
 
 def latest_per_token(cursors: list[tuple[str, str]]) -> Pairs:
-    """One pair per user, their last cursor (a user served twice has only the last list cached)."""
+    """One pair per user, their last cursor (a user served twice has only the last list cached). A user
+    whose last request was still in flight when wrk stopped is left out: the server finished it, and its
+    list replaced the one that cursor names."""
     latest: dict[str, str] = {}
     for token, cursor in cursors:
-        latest[token] = cursor
+        if cursor:
+            latest[token] = cursor
+        else:
+            latest.pop(token, None)
     return Pairs(list(latest.items()))

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from features.stream.deltas import event_deltas
@@ -84,11 +84,16 @@ class PostCatalogue:
             .where(Event.id > bindparam("after"), Event.type.in_([*POST_EVENTS, *USER_EVENTS]))
             .order_by(Event.id)
         )
-        self._all_events = (  # many (impressions): each read once, after the newest id seen
+        # The events that move post and author rows, each read once, after the newest id seen. Not the
+        # impressions: they are most of the outbox (a burst of cached pages wrote tens of thousands, for the
+        # next ranking to decode inside its request), and they move only an author's impression count,
+        # which the `max_age_s` re-read picks up.
+        self._all_events = (
             select(Event.id, Event.type, Event.actor_id, Event.post_id, Event.target_id)
-            .where(Event.id > bindparam("after"))
+            .where(Event.id > bindparam("after"), Event.id <= bindparam("upto"), Event.type != "impression")
             .order_by(Event.id)
         )
+        self._newest = select(func.max(Event.id))
         self._touched: deque[tuple[float, dict[str, np.ndarray]]] = deque()  # feature rows events moved lately
         self._tables: list[FeatureRows] = []
         self.generation = 0  # moves when dense indices move (a re-sort): the feature rows start again
@@ -157,8 +162,12 @@ class PostCatalogue:
                 posts = np.array([e.post_id for e in changes if e.type in POST_EVENTS and e.post_id], dtype=np.int64)
                 users = np.array([e.target_id for e in changes if e.type in USER_EVENTS and e.target_id], np.int64)
                 self._read(conn, posts, users)
-            events = conn.execute(self._all_events, {"after": self._last_event}).all() if self._tables else changes
-        newest = max([self._last_event, *(int(e.id) for e in changes[-1:]), *(int(e.id) for e in events[-1:])])
+            newest = max(self._last_event, int(conn.scalar(self._newest) or 0))
+            events = (
+                conn.execute(self._all_events, {"after": self._last_event, "upto": newest}).all()
+                if self._tables
+                else changes
+            )
         self._last_event = newest
         self._marks.append((now, newest))
         if self._tables:

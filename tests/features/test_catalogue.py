@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from features import catalogue as catalogue_module
 from features.catalogue import CatalogueConfig, PostCatalogue
 from features.hydrate import Hydrator
 from features.schema import service_columns
@@ -174,3 +175,30 @@ def test_a_row_the_relay_pushes_after_the_catalogue_saw_its_event_is_read_again(
     clock.now += 0.5
     table = next(t for t in catalogue._tables if t.entity == "post" and t.width > 4)
     assert table.get([post])[1].tolist() == [False]  # settled: kept, not read on every ranking
+
+
+def test_a_look_skips_impressions_and_still_sees_the_like_behind_them(
+    store: FeatureStore, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=0.5), clock)
+    post, author = some_post(engine)
+    hydrator = Hydrator.from_store(store, catalogue=catalogue)
+    hydrator(17, [post], [author], 1.8e9)
+    decoded: list[str] = []
+    deltas = catalogue_module.event_deltas
+    monkeypatch.setattr(
+        catalogue_module, "event_deltas", lambda kind, *args: (decoded.append(kind), deltas(kind, *args))[1]
+    )
+    served = [{"actor_id": 17, "post_id": post, "target_id": author, "payload": {}, "created_at": datetime.now(UTC)}]
+    with Session(engine) as session:
+        outbox.emit_many(session, "impression", served * 300)
+        emit(session, "like", 17, post, author)
+        session.commit()
+    clock.now += 0.5
+    hydrator(17, [post], [author], 1.8e9)
+    assert decoded == ["like"]  # the like moves the post's and author's rows; the impressions are not decoded
+    decoded.clear()
+    clock.now += 0.5
+    hydrator(17, [post], [author], 1.8e9)
+    assert decoded == []  # the next look starts after the newest event, impressions included
