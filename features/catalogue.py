@@ -88,7 +88,7 @@ class PostCatalogue:
         # impressions: they are most of the outbox (a burst of cached pages wrote tens of thousands, for the
         # next ranking to decode inside its request), and they move only an author's impression count,
         # which the `max_age_s` re-read picks up.
-        self._all_events = (
+        self._row_events = (
             select(Event.id, Event.type, Event.actor_id, Event.post_id, Event.target_id)
             .where(Event.id > bindparam("after"), Event.id <= bindparam("upto"), Event.type != "impression")
             .order_by(Event.id)
@@ -164,7 +164,7 @@ class PostCatalogue:
                 self._read(conn, posts, users)
             newest = max(self._last_event, int(conn.scalar(self._newest) or 0))
             events = (
-                conn.execute(self._all_events, {"after": self._last_event, "upto": newest}).all()
+                conn.execute(self._row_events, {"after": self._last_event, "upto": newest}).all()
                 if self._tables
                 else changes
             )

@@ -4,6 +4,7 @@ the post and author feature rows it keeps for the hydrator until an event change
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from features.catalogue import CatalogueConfig, PostCatalogue
 from features.hydrate import Hydrator
 from features.schema import service_columns
 from features.stock import stock_features
+from features.stream.deltas import Delta, event_deltas
 from features.stream.push import push_events
 from social_core import outbox
 from social_core.db import make_engine
@@ -186,10 +188,12 @@ def test_a_look_skips_impressions_and_still_sees_the_like_behind_them(
     hydrator = Hydrator.from_store(store, catalogue=catalogue)
     hydrator(17, [post], [author], 1.8e9)
     decoded: list[str] = []
-    deltas = catalogue_module.event_deltas
-    monkeypatch.setattr(
-        catalogue_module, "event_deltas", lambda kind, *args: (decoded.append(kind), deltas(kind, *args))[1]
-    )
+
+    def recorded(kind: str, *args: int | None) -> Iterator[Delta]:
+        decoded.append(kind)
+        return event_deltas(kind, *args)
+
+    monkeypatch.setattr(catalogue_module, "event_deltas", recorded)
     served = [{"actor_id": 17, "post_id": post, "target_id": author, "payload": {}, "created_at": datetime.now(UTC)}]
     with Session(engine) as session:
         outbox.emit_many(session, "impression", served * 300)
