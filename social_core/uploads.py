@@ -43,6 +43,7 @@ def upload(
             width=processed.width,
             height=processed.height,
             blurhash=processed.blurhash,
+            phash=processed.phash,
             duration_s=processed.duration_s,
             original_key=stored.original_key,
             variants=stored.variants,

@@ -1,5 +1,6 @@
 """The image pipeline: decode and validate → upright, sRGB, no metadata → every size → every format,
-plus a blurhash placeholder. Each step is a public function (benchmarks/media.py times them one by one)."""
+plus a blurhash placeholder and a perceptual hash. Each step is a public function (benchmarks/media.py
+times them one by one)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 
 from social_core.media.decode import decode_image
 from social_core.media.errors import TooLarge
+from social_core.media.fingerprint import phash_of
 from social_core.media.normalize import normalize
 from social_core.media.placeholder import blurhash_of
 from social_core.media.variants import LONG_SIDES, THUMBNAIL_SIDE, ImageOptions, Variant, encode_all, resize_all
@@ -19,6 +21,7 @@ class ProcessedImage:
     width: int  # the original's, upright
     height: int
     blurhash: str
+    phash: int  # `fingerprint.phash_of` the small size: near-duplicate reposts lie within a few bits
     variants: list[Variant]
     original: bytes = field(repr=False)  # the untouched upload (with its metadata): keep it private
     content_type: str = "image/jpeg"  # of the original
@@ -42,6 +45,7 @@ def process_image(data: bytes, *, max_bytes: int, options: ImageOptions | None =
         width=width,
         height=height,
         blurhash=blurhash_of(images["small"]),
+        phash=phash_of(images["small"]),
         variants=encode_all(images, options),
         original=data,
         content_type=decoded.content_type,

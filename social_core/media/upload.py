@@ -49,6 +49,10 @@ class ProcessedMedia:
         return self.image.blurhash
 
     @property
+    def phash(self) -> int:
+        return self.image.phash
+
+    @property
     def variants(self) -> list[Variant]:
         return self.image.variants
 

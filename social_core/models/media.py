@@ -21,6 +21,8 @@ class Media(Base):
     height: Mapped[int] = mapped_column(Integer, default=0)
     blurhash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # videos only
+    # `social_core.media.fingerprint.phash_of` the picture (a video's poster); None: uploaded before 0004
+    phash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     original_key: Mapped[str] = mapped_column(String(200), default="", server_default="")  # never served
     # [{"size": "small", "format": "webp", "width": 320, "height": 400, "key": "...", "bytes": 1234}, ...]
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -37,6 +37,7 @@ class StoredImage:
     width: int
     height: int
     blurhash: str
+    phash: int
     original_key: str
     variants: list[dict[str, Any]]
 
@@ -77,7 +78,14 @@ def build_library(config: ImageConfig, topics: int, progress: Progress = no_prog
             )
             stored = store_media(config.store, processed)
             images.append(
-                StoredImage(processed.width, processed.height, processed.blurhash, stored.original_key, stored.variants)
+                StoredImage(
+                    processed.width,
+                    processed.height,
+                    processed.blurhash,
+                    processed.phash,
+                    stored.original_key,
+                    stored.variants,
+                )
             )
             progress("images", len(library) * config.per_topic + len(images), total)
         library.append(images)

@@ -137,6 +137,7 @@ def _write_media(
             "width": img.width,
             "height": img.height,
             "blurhash": img.blurhash,
+            "phash": img.phash,
             "duration_s": None,
             "original_key": img.original_key,
             "variants": img.variants,
