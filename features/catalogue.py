@@ -4,7 +4,8 @@ A ranking asks the same questions about hundreds of posts (whose is it, when was
 deleted, is its author private) and the same posts are candidates for many viewers, so the answers
 are kept here for the whole catalogue instead of being read per request: loaded from the database at
 start-up, then kept fresh from the outbox, which every change to these facts writes in its own
-transaction (`post_created`, `post_deleted`, `profile_updated`, `user_created`). A ranking first
+transaction (`post_created`, `post_deleted`, `profile_updated`, `user_created`); a post's picture hash
+(its first media's, for near-duplicates) is written with the post and never changes. A ranking first
 follows the outbox if the last look is older than `refresh_s`; each look reads the new events and
 re-reads the posts and accounts they name.
 
@@ -35,11 +36,12 @@ from sqlalchemy.engine import Connection, Engine
 from features.stream.deltas import event_deltas
 from social_core.db import read_only
 from social_core.id_list import in_ids
-from social_core.models import Event, Post, User
+from social_core.models import Event, Media, Post, PostMedia, User
 
 POST_EVENTS = ("post_created", "post_deleted")
 USER_EVENTS = ("profile_updated", "user_created")
 ENTITY_VIEWS = {"post": ("post_content", "post_stats"), "author": ("author_stats",)}
+NO_PHASH = 0  # a post without a picture hash (uploaded before hashes; also an all-black picture's: nothing to compare)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Facts:
     created_ts: np.ndarray  # float64 epoch seconds
     deleted: np.ndarray  # bool; an unknown post counts as deleted
     author_private: np.ndarray  # bool
+    phash: np.ndarray  # int64, the first picture's perceptual hash; NO_PHASH where none (or unknown)
 
 
 class PostCatalogue:
@@ -71,13 +74,22 @@ class PostCatalogue:
         self.author = np.zeros(0, dtype=np.int64)
         self.created_ts = np.zeros(0)
         self.deleted = np.zeros(0, dtype=np.bool_)
+        self.phash = np.zeros(0, dtype=np.int64)
         self.user_ids = np.zeros(0, dtype=np.int64)
         self.private = np.zeros(0, dtype=np.bool_)
         self.usernames: list[str] = []
         self._marks: deque[tuple[float, int]] = deque()  # (when, newest event id then)
         self._last_event = 0
         self._looked = -np.inf
-        self._posts = select(Post.id, Post.author_id, Post.created_at, Post.deleted_at.is_not(None))
+        first_phash = (
+            select(Media.phash)
+            .join(PostMedia, PostMedia.media_id == Media.id)
+            .where(PostMedia.post_id == Post.id)
+            .order_by(PostMedia.position)
+            .limit(1)
+            .scalar_subquery()
+        )
+        self._posts = select(Post.id, Post.author_id, Post.created_at, Post.deleted_at.is_not(None), first_phash)
         self._users = select(User.id, User.is_private, User.username)
         self._facts_events = (  # few: posts created or deleted, accounts changed
             select(Event.id, Event.type, Event.post_id, Event.target_id)
@@ -104,7 +116,7 @@ class PostCatalogue:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.ids, self.author, self.created_ts, self.deleted, self.user_ids, self.private)
+        arrays = (self.ids, self.author, self.created_ts, self.deleted, self.phash, self.user_ids, self.private)
         return sum(a.nbytes for a in arrays) + sum(len(n) + 49 for n in self.usernames)
 
     def facts(self, post_ids: Sequence[int] | np.ndarray) -> Facts:
@@ -128,6 +140,7 @@ class PostCatalogue:
                 np.where(known, self.created_ts[safe] if len(self.ids) else np.nan, np.nan),
                 np.where(known, self.deleted[safe] if len(self.ids) else True, True),
                 private.astype(bool),
+                np.where(known, self.phash[safe] if len(self.ids) else NO_PHASH, NO_PHASH),
             )
 
     def usernames_of(self, author_ids: Sequence[int]) -> list[str | None]:
@@ -209,27 +222,34 @@ class PostCatalogue:
         if len(users):  # the accounts named, and those of posts by an account not seen yet
             self._store_users(conn.execute(self._users.where(in_ids(User.id, "ids")), {"ids": users.tolist()}).all())
 
-    def _store_posts(self, rows: Sequence[Row[int, int, datetime, bool]]) -> None:
+    def _store_posts(self, rows: Sequence[Row[int, int, datetime, bool, int | None]]) -> None:
         if not rows:
             return
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         author = np.array([r[1] for r in rows], dtype=np.int64)
         created = np.array([r[2].timestamp() for r in rows])
         deleted = np.array([bool(r[3]) for r in rows], dtype=np.bool_)
+        phash = np.array([NO_PHASH if r[4] is None else r[4] for r in rows], dtype=np.int64)
         at = self._rows(ids)
         old = at >= 0
         self.author[at[old]], self.created_ts[at[old]], self.deleted[at[old]] = author[old], created[old], deleted[old]
+        self.phash[at[old]] = phash[old]
         new = ~old
         if new.any():  # new posts: appended, and sorted again only if one is older than the newest known
             self.ids = np.concatenate([self.ids, ids[new]])
             self.author = np.concatenate([self.author, author[new]])
             self.created_ts = np.concatenate([self.created_ts, created[new]])
             self.deleted = np.concatenate([self.deleted, deleted[new]])
+            self.phash = np.concatenate([self.phash, phash[new]])
             if len(self.ids) > 1 and (np.diff(self.ids) < 0).any():
                 self.generation += 1
                 order = np.argsort(self.ids, kind="stable")
                 self.ids, self.author = self.ids[order], self.author[order]
-                self.created_ts, self.deleted = self.created_ts[order], self.deleted[order]
+                self.created_ts, self.deleted, self.phash = (
+                    self.created_ts[order],
+                    self.deleted[order],
+                    self.phash[order],
+                )
 
     def _store_users(self, rows: Sequence[Row[int, bool, str]]) -> None:
         if not rows:

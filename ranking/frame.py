@@ -18,6 +18,7 @@ from functools import cache
 import numpy as np
 
 from candidates.types import NO_AUTHOR, Proposals
+from features.catalogue import NO_PHASH
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Frame:
     source_scores: np.ndarray  # (n, len(sources)) float64
     deleted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # or unknown to the database
     author_private: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    phash: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # the picture's; NO_PHASH: none
     features: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, len(feature_columns))
     feature_columns: tuple[str, ...] = ()
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the value model's Σ w_k · p_k
@@ -42,6 +44,8 @@ class Frame:
             self.deleted = np.zeros(n, dtype=bool)
         if len(self.author_private) != n:
             self.author_private = np.zeros(n, dtype=bool)
+        if len(self.phash) != n:
+            self.phash = np.full(n, NO_PHASH, dtype=np.int64)
         if len(self.score) != n:
             self.score = np.zeros(n)
         if len(self.head) != n:
@@ -63,6 +67,7 @@ class Frame:
             source_scores=self.source_scores[rows],
             deleted=self.deleted[rows],
             author_private=self.author_private[rows],
+            phash=self.phash[rows],
             features=features,
             score=self.score[rows],
             head=self.head[rows],

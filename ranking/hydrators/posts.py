@@ -1,4 +1,5 @@
-"""Post facts from the in-process `PostCatalogue`: author (fan-out entries carry none), deleted, author private.
+"""Post facts from the in-process `PostCatalogue`: author (fan-out entries carry none), deleted, author private,
+the picture's perceptual hash.
 
 A post the catalogue (and so the database) does not know is marked deleted. Errors propagate: without
 these facts the visibility filters cannot run, and serving a post nobody checked is worse than an error.
@@ -28,3 +29,4 @@ class PostFactsHydrator:
         frame.author_id = np.where(facts.known, facts.author_id, frame.author_id)
         frame.deleted = facts.deleted
         frame.author_private = facts.author_private
+        frame.phash = facts.phash

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from features import catalogue as catalogue_module
-from features.catalogue import CatalogueConfig, PostCatalogue
+from features.catalogue import NO_PHASH, CatalogueConfig, PostCatalogue
 from features.hydrate import Hydrator
 from features.schema import service_columns
 from features.stock import stock_features
@@ -24,7 +24,7 @@ from features.stream.deltas import Delta, event_deltas
 from features.stream.push import push_events
 from social_core import outbox
 from social_core.db import make_engine
-from social_core.models import Event, Post, User
+from social_core.models import Event, Media, Post, PostMedia, User
 from tests.features.conftest import BuiltWorld
 
 COLUMNS = service_columns("ranker_v1")
@@ -99,6 +99,27 @@ def test_a_new_post_is_known_at_once_even_without_its_event(engine: Engine) -> N
         conn.execute(insert(Post), [{"id": older, "author_id": author, "created_at": datetime.now(UTC)}])
     generation = catalogue.generation
     assert catalogue.facts([older, new_id]).known.all() and catalogue.generation == generation + 1
+
+
+def test_a_post_carries_its_first_pictures_hash_and_one_without_a_picture_none(engine: Engine) -> None:
+    catalogue = PostCatalogue(engine, CatalogueConfig(refresh_s=3600))
+    _, author = some_post(engine)
+    pictured, bare, now = 10**17, 10**17 + 1, datetime.now(UTC)
+    media = [
+        {"id": 10**17 + k, "owner_id": author, "kind": "image", "phash": h, "created_at": now}
+        for k, h in ((5, -7), (6, 9))
+    ]
+    with engine.begin() as conn:  # what `posts.create_post` writes: the post and its media in order
+        conn.execute(insert(Post), [{"id": p, "author_id": author, "created_at": now} for p in (pictured, bare)])
+        conn.execute(insert(Media), media)
+        conn.execute(
+            insert(PostMedia), [{"post_id": pictured, "position": k, "media_id": m["id"]} for k, m in enumerate(media)]
+        )
+    assert catalogue.facts([pictured, bare, 123]).phash.tolist() == [-7, NO_PHASH, NO_PHASH]
+    older = pictured - 1  # a re-sort keeps every post's hash with it
+    with engine.begin() as conn:
+        conn.execute(insert(Post), [{"id": older, "author_id": author, "created_at": now}])
+    assert catalogue.facts([older, pictured]).phash.tolist() == [NO_PHASH, -7]
 
 
 def test_an_event_late_in_the_id_order_is_not_missed(engine: Engine) -> None:
