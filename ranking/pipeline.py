@@ -46,6 +46,7 @@ from ranking.selectors.base import Selector
 from ranking.selectors.exploration import Exploration, ExplorationConfig
 from ranking.selectors.explore_grid import ExploreGridConfig, ExploreGridMix
 from ranking.selectors.mmr import MMR, MMRConfig, PostEmbeddings
+from ranking.selectors.near_duplicates import NearDuplicates, NearDuplicatesConfig
 from ranking.selectors.preferences import PreferenceBoost
 from ranking.side_effects import RecordSeen, SideEffect
 from ranking.types import RankingContext, RankingRequest, ViewerFacts
@@ -153,6 +154,7 @@ class RankingConfig:
     hidden: HiddenConfig = field(default_factory=HiddenConfig)
     mmr: MMRConfig = field(default_factory=MMRConfig)
     diversity: AuthorDiversityConfig = field(default_factory=AuthorDiversityConfig)
+    near_duplicates: NearDuplicatesConfig = field(default_factory=NearDuplicatesConfig)
     grid: ExploreGridConfig = field(default_factory=ExploreGridConfig)  # explore only
     exploration: ExplorationConfig = field(default_factory=ExplorationConfig)  # feed only
     seen_last_n: int | None = None  # None: every impression the store keeps
@@ -170,10 +172,13 @@ def feed_pipeline(
     embeddings: PostEmbeddings | None = None,
     config: RankingConfig | None = None,
 ) -> Pipeline:
-    """The home feed: followed accounts and recommendations, visible, unseen, diversified by topic and author."""
+    """The home feed: followed accounts and recommendations, visible, unseen, diversified by topic and author,
+    one picture once a page."""
     config = config or RankingConfig()
-    selectors = feed_selectors(embeddings, config)
-    selectors += [Exploration(config.exploration)] if config.exploration.rate > 0 else []
+    explores = config.exploration.rate > 0
+    spacing, head = config.near_duplicates.feed_spacing, config.exploration.pool if explores else 0
+    selectors = [*feed_selectors(embeddings, config), NearDuplicates(config.near_duplicates, spacing, head)]
+    selectors += [Exploration(config.exploration)] if explores else []
     filters: list[Filter] = [UnfollowedFilter()]
     return _compose("feed", sources, engine, catalogue, features, seen, load_model, config, filters, selectors)
 
@@ -198,10 +203,15 @@ def explore_pipeline(
     embeddings: PostEmbeddings | None = None,
     config: RankingConfig | None = None,
 ) -> Pipeline:
-    """Explore: out-of-network only (never a followed or blocked author), mixed by source over the grid."""
+    """Explore: out-of-network only (never a followed or blocked author), mixed by source over the grid, each
+    picture once."""
     config = config or RankingConfig()
     selectors: list[Selector] = [MMR(embeddings, config.mmr)] if embeddings is not None else []
-    selectors += [ExploreGridMix(config.grid), AuthorDiversity(config.diversity)]
+    selectors += [
+        ExploreGridMix(config.grid),
+        AuthorDiversity(config.diversity),
+        NearDuplicates(config.near_duplicates),
+    ]
     filters: list[Filter] = [FollowedAuthorFilter()]
     return _compose("explore", sources, engine, catalogue, features, seen, load_model, config, filters, selectors)
 

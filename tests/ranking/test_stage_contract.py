@@ -18,6 +18,7 @@ from ranking.selectors.base import Selector
 from ranking.selectors.exploration import Exploration, ExplorationConfig
 from ranking.selectors.explore_grid import ExploreGridMix
 from ranking.selectors.mmr import MMR
+from ranking.selectors.near_duplicates import NearDuplicates
 from ranking.selectors.preferences import PreferenceBoost
 from ranking.types import ViewerFacts
 from social_core.preferences import RankingPreferences
@@ -39,12 +40,16 @@ SELECTORS: list[Selector] = [
     ExploreGridMix(),
     PreferenceBoost(),
     Exploration(ExplorationConfig(rate=1.0, seed=0)),
+    NearDuplicates(spacing=3, shuffled_head=2),  # the feed's
+    NearDuplicates(),  # explore's
 ]
 VIEWER = ViewerFacts(1, blocked={5}, followed={2}, hidden_posts={11}, hides_by_author={7: 3}, seen={12})
 
 
 def one() -> Frame:
-    return frame_of([cand(30, 2, score=1.0, sources={"following": 1.0}, features=feature_row())])
+    frame = frame_of([cand(30, 2, score=1.0, sources={"following": 1.0}, features=feature_row())])
+    frame.phash[:] = 12345  # a picture: the near-duplicate stage compares it
+    return frame
 
 
 def everything_removed() -> Frame:
