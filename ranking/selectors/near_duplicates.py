@@ -1,4 +1,4 @@
-"""`NearDuplicates`: one picture once per page of the home feed, and once in a whole explore list.
+"""`NearDuplicates`: a picture once per page of the home feed, and once in a whole explore list.
 
 Two posts are near-duplicates when their pictures' perceptual hashes differ in at most `max_distance`
 of 64 bits (a repost, recompressed or resized); a post without a hash (`NO_PHASH`) is never one.
@@ -35,7 +35,9 @@ NEVER = np.iinfo(np.int64).max
 
 @dataclass(frozen=True)
 class NearDuplicatesConfig:
-    max_distance: int = 8  # bits of 64: a resized or recompressed copy lands well within, an unrelated picture near 32
+    # Bits of 64: a resized or recompressed copy lands within a few, an unrelated picture near 32, and two
+    # simple scenes of one layout (a sky over hills) as close as 8.
+    max_distance: int = 6
     feed_spacing: int = 20  # the feed's page: feed positions between two copies of one picture
 
     def __post_init__(self) -> None:

@@ -32,13 +32,14 @@ def near(phash: int, bits: int) -> int:
 
 
 def test_explore_keeps_the_best_ranked_copy_and_drops_the_others() -> None:
-    assert arranged(NearDuplicates(), [A, B, near(A, 3), C, near(B, 8), A]) == [0, 1, 3]
+    assert arranged(NearDuplicates(), [A, B, near(A, 3), C, near(B, 6), A]) == [0, 1, 3]
 
 
 def test_a_copy_is_one_within_max_distance_bits() -> None:
     stage = NearDuplicates(NearDuplicatesConfig(max_distance=8))
     assert arranged(stage, [A, near(A, 8), near(A, 9)]) == [0, 2]  # 9 bits from A, 1 from its copy: dropped as one
     assert arranged(stage, [A, near(A, 9)]) == [0, 1]
+    assert arranged(NearDuplicates(), [A, near(A, 7)]) == [0, 1]  # the default: 6
 
 
 def test_the_feed_defers_a_copy_until_spacing_positions_after_the_first() -> None:
