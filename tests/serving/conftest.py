@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -33,6 +34,7 @@ class Api:
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.tokens: dict[str, str] = {}
+        self.posted = 0
 
     def signup(self, username: str, *, private: bool = False) -> dict[str, str]:
         response = self.client.post(
@@ -58,17 +60,21 @@ class Api:
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
-    def post(self, username: str, caption: str = "hello #world") -> str:
-        body = {"caption": caption, "media_ids": [self.upload(username)]}
+    def post(self, username: str, caption: str = "hello #world", picture: bytes | None = None) -> str:
+        """A post of its own picture (unless given one): posts of one picture are near-duplicates."""
+        self.posted += 1
+        body = {"caption": caption, "media_ids": [self.upload(username, picture or tiny_jpeg(self.posted))]}
         response = self.as_(username).post("/v1/posts", json=body)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
 
 @functools.cache
-def tiny_jpeg() -> bytes:
+def tiny_jpeg(seed: int = 0) -> bytes:
+    """A small JPEG, a different picture per seed (random blocks: their perceptual hashes lie far apart)."""
+    blocks = np.random.default_rng(seed).integers(0, 256, size=(6, 5, 3), dtype=np.uint8)
     buffer = io.BytesIO()
-    Image.linear_gradient("L").resize((48, 60)).convert("RGB").save(buffer, "JPEG")
+    Image.fromarray(blocks).resize((48, 60), Image.Resampling.BILINEAR).save(buffer, "JPEG")
     return buffer.getvalue()
 
 
