@@ -25,7 +25,10 @@ SIZE = (1080, 1350)  # portrait 4:5, as phones post
 @dataclass(frozen=True)
 class ImageConfig:
     store: ObjectStore
-    per_topic: int = 3
+    # Posts of a topic share its images, and a feed page or an explore list shows a picture once
+    # (`ranking.selectors.near_duplicates`): enough per topic that the demo's lists still fill, few enough
+    # that seeding stays quick (every image goes through the whole media pipeline).
+    per_topic: int = 8
     avif: bool = False  # AVIF variants are slow to encode; the app falls back to WebP/JPEG
     seed: int = 0
 
