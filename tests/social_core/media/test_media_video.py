@@ -52,4 +52,8 @@ def test_process_upload_renders_the_poster(tmp_path: Path) -> None:
     assert media.duration_s == pytest.approx(2.0, abs=0.1)
     assert (media.width, media.height) == (320, 240)
     assert media.blurhash
+    assert (
+        media.phash
+        == process_upload(media.image.original, max_image_bytes=10**7, max_video_bytes=0, max_video_seconds=0).phash
+    )
     assert {v.size for v in media.variants} == {"thumbnail", "small", "medium", "large"}
