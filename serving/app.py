@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from serving import errors, heap
 from serving.feed.assembly import build_feed_stack
+from serving.image_encoder import ServedImageEncoder
 from serving.impressions import ImpressionLogger
 from serving.logs import configure_logging
 from serving.metrics import Metrics
@@ -45,9 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ).start()
         app.state.page_turns = CapacityLimiter(settings.feed_pages_at_once)  # `serving.feed.dependency`
         relay = None
+        app.state.image_encoder.current()  # a broken checkpoint is reported now, not at the first upload
         if settings.relay == "inprocess":
             relay = BackgroundRelay(
-                make_relay(settings, app.state.sessions, app.state.redis, app.state.feed.two_tower.current),
+                make_relay(
+                    settings,
+                    app.state.sessions,
+                    app.state.redis,
+                    app.state.feed.two_tower.current,
+                    app.state.image_encoder.current,
+                ),
                 settings.relay_idle_seconds,
             )
             relay.start()
@@ -73,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(read_only(engine))  # GET requests (`deps.get_session`)
     app.state.redis = open_redis(settings.redis_url)
+    app.state.image_encoder = ServedImageEncoder(settings)
     app.state.clock = utcnow
     app.state.store = make_store(settings.media_store_config)
     app.state.broker = make_broker(settings.redis_url, settings.realtime_channel)

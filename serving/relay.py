@@ -1,8 +1,9 @@
 """The outbox relay as this deployment runs it: which side effects, in a thread or as `pixelrank worker`.
 
 Side effects, in order: fan-out to the followers' feed sets in Redis, fresh counters to the online
-feature store, and new posts into the index of the two-tower version serving now (asked per batch, so
-the relay follows the champion as it moves; nothing while no version was trained).
+feature store, each upload's image embedding (by the image encoder serving now), and new posts into
+the index of the two-tower version serving now (asked per batch, so the relay follows the champion as
+it moves; nothing while no version was trained).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from feast import FeatureStore
 from sqlalchemy.orm import Session, sessionmaker
 
 from candidates.feed_relay import FeedFanout
+from candidates.images.media import ImageEmbedder, ServedEncoder
 from candidates.two_tower.runtime import PostIndexer, ServedRuntime
 from features.store import FeatureStoreConfig, open_store
 from features.stream.push import push_events
 from ranking.pages.cache import CacheConfig, RankedListCache
 from serving.feed.invalidation import FeedCacheInvalidation
 from serving.settings import Settings
+from social_core.media import make_store
 from social_core.models import Event
 from social_core.relay import EventHandler, Relay
 
@@ -50,23 +53,33 @@ class FeaturePush:
         return self._store
 
 
-def handlers(settings: Settings, redis: Any, two_tower: ServedRuntime | None) -> list[EventHandler]:
-    """`two_tower`: the served version's getter (`TwoTowerChampion.current`); None: no index to keep."""
+def handlers(
+    settings: Settings, redis: Any, two_tower: ServedRuntime | None, image_encoder: ServedEncoder | None = None
+) -> list[EventHandler]:
+    """`two_tower`: the served version's getter (`TwoTowerChampion.current`); None: no index to keep.
+    `image_encoder`: the serving encoder's getter (`ServedImageEncoder.current`); None: no embeddings."""
     fanout = settings.fanout_config
     chain: list[EventHandler] = [
         FeedFanout(redis, fanout),
         FeedCacheInvalidation(RankedListCache(redis, CacheConfig(ttl_s=settings.feed_cache_ttl_s))),  # after fan-out
         FeaturePush(FeatureStoreConfig(home=settings.home, redis_url=settings.redis_url)),
     ]
+    if image_encoder is not None:  # before the indexer: a post in the same batch as its upload is indexed with it
+        chain.append(ImageEmbedder(image_encoder, make_store(settings.media_store_config)))
     if two_tower is not None:
         chain.append(PostIndexer(two_tower))
     return chain
 
 
 def make_relay(
-    settings: Settings, sessions: sessionmaker[Session], redis: Any, two_tower: ServedRuntime | None = None
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    redis: Any,
+    two_tower: ServedRuntime | None = None,
+    image_encoder: ServedEncoder | None = None,
 ) -> Relay:
-    return Relay(sessions, handlers(settings, redis, two_tower), batch_size=settings.relay_batch_size)
+    chain = handlers(settings, redis, two_tower, image_encoder)
+    return Relay(sessions, chain, batch_size=settings.relay_batch_size)
 
 
 class BackgroundRelay:

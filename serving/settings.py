@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     s3_bucket: str = Field("", description="Bucket of the S3 media store.")
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, R2); unset: AWS.")
     s3_region: str | None = Field(None, description="Region of the S3 media store.")
+    image_encoder: Literal["cnn", "export"] = Field(
+        "cnn",
+        description="What embeds each uploaded picture: the project's CNN (the registry's champion, from "
+        "`pixelrank train image-encoder`), or a pretrained open encoder saved by torch.export "
+        "(PIXELRANK_IMAGE_ENCODER_PATH; nothing is downloaded).",
+    )
+    image_encoder_path: Path | None = Field(
+        None,
+        description="A local checkpoint to embed pictures with: a torch.export .pt2 file, or a cnn version folder.",
+    )
+    image_encoder_side: int = Field(224, description="Input pixels per side of the exported image encoder.")
     relay: Literal["inprocess", "off"] = Field(
         "inprocess",
         description="Run the outbox relay inside the API process (embedded default), or not (run `pixelrank worker`).",

@@ -51,8 +51,15 @@ def served_folder(settings: Settings, name: str = TWO_TOWER, client: MlflowClien
     return champion_folder(settings, name, client) or latest_version(settings.home)
 
 
-def champion_folder(settings: Settings, name: str = TWO_TOWER, client: MlflowClient | None = None) -> Path | None:
-    """The local folder of `name@champion`; None when nothing is registered or the folder is not here."""
+def champion_folder(
+    settings: Settings,
+    name: str = TWO_TOWER,
+    client: MlflowClient | None = None,
+    models: str = "two_tower",
+    complete: Callable[[Path], bool] = is_complete,
+) -> Path | None:
+    """The local folder of `name@champion` (under `{home}/models/{models}/`); None when nothing is registered
+    or the folder is not here."""
     if not has_registry(settings):
         return None
     client = client or MlflowClient(settings.tracking_uri, registry_uri=settings.tracking_uri)
@@ -63,9 +70,9 @@ def champion_folder(settings: Settings, name: str = TWO_TOWER, client: MlflowCli
             return None
         raise
     version = client.get_run(str(champion.run_id)).data.params.get("version")
-    folder = settings.home / "models" / "two_tower" / str(version)
-    if version is None or not is_complete(folder):
-        log.warning("the two-tower champion %s has no local folder %s: serving the newest one", version, folder)
+    folder = settings.home / "models" / models / str(version)
+    if version is None or not complete(folder):
+        log.warning("the %s champion %s has no local folder %s", name, version, folder)
         return None
     return folder
 

@@ -51,7 +51,9 @@ def upload(
         )
         session.add(media)
         payload = {"kind": media.kind, "width": media.width, "height": media.height}
-        outbox.emit(session, "media_uploaded", actor_id=owner.id, payload=payload, now=media.created_at)
+        outbox.emit(
+            session, "media_uploaded", actor_id=owner.id, target_id=media.id, payload=payload, now=media.created_at
+        )
         session.commit()
     except BaseException:
         session.rollback()

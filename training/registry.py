@@ -31,7 +31,8 @@ from training.tracking import FEATURE_SERVICE_TAG
 
 RANKER = "pixelrank-ranker"
 TWO_TOWER = "pixelrank-two-tower"
-MODEL_NAMES = (RANKER, TWO_TOWER)
+IMAGE_ENCODER = "pixelrank-image-encoder"
+MODEL_NAMES = (RANKER, TWO_TOWER, IMAGE_ENCODER)
 CHAMPION, CHALLENGER = "champion", "challenger"
 METRIC_NAME, METRIC, HOLDOUT, HIGHER_IS_BETTER = "metric_name", "metric", "holdout_id", "higher_is_better"
 PREVIOUS = "previous_champion"

@@ -68,7 +68,7 @@ def log_folder_model(
     *,
     loader: str,
     input_example: pd.DataFrame,
-    feature_service: str,
+    feature_service: str | None,
     input_kind: InputKind = "matrix",
     name: str = "model",
 ) -> str:
@@ -77,10 +77,11 @@ def log_folder_model(
     The signature is inferred from `input_example` and the model's own prediction on it (so the folder
     is loaded once here, which also proves it loads). `feature_service` (the Feast feature service the
     model was trained on) becomes a tag of the run and of the logged model: serving must hydrate the
-    same one.
+    same one; None for a model that reads no features (the image encoder reads pixels).
     """
     output = predict_frame(import_loader(loader)(folder), input_example, input_kind)
-    mlflow.set_tag(FEATURE_SERVICE_TAG, feature_service)
+    tags = {FEATURE_SERVICE_TAG: feature_service} if feature_service is not None else {}
+    mlflow.set_tags(tags)
     info = mlflow.pyfunc.log_model(
         name=name,
         python_model=FolderModel(loader, input_kind),
@@ -88,6 +89,6 @@ def log_folder_model(
         signature=infer_signature(input_example, output),
         input_example=input_example,
         pip_requirements=[f"pixelrank=={importlib.metadata.version('pixelrank')}"],
-        tags={FEATURE_SERVICE_TAG: feature_service},
+        tags=tags,
     )
     return str(info.model_id)

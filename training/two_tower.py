@@ -1,8 +1,9 @@
 """Train the two-tower retrieval model on the app's engagement and index every post.
 
-Reads top to bottom: load engagement (likes, comments, saves; optionally impressions) from the
-database, split it in time (train / validation for early stopping / test), train, measure test
-recall@K over the whole catalogue, log params, metrics, the recall curve and the model to MLflow,
+Reads top to bottom: load engagement (likes, comments, saves; optionally impressions) and the posts'
+content (with their pictures' embeddings, once an image encoder has made them) from the database,
+split it in time (train / validation for early stopping / test), train, measure test recall@K over the
+whole catalogue, log params, metrics, the recall curve and the model to MLflow,
 then write the model and the FAISS index of all post embeddings to `{home}/models/two_tower/{version}/`,
 and register it as `pixelrank-two-tower`: champion only if its test recall@100 beats the champion's on
 the same test split (the champion is re-measured on it when it was trained on older data).
@@ -22,6 +23,7 @@ import pandas as pd
 import torch
 from feast import FeatureStore
 
+from candidates.images.media import image_space
 from candidates.index import IndexConfig, PostIndex
 from candidates.two_tower.embed import CONTENT_STATS, embed_posts, embed_users
 from candidates.two_tower.inputs import PostTable
@@ -58,6 +60,7 @@ class TwoTowerJobConfig:
     experiment: str = "two_tower"
     version: str | None = None  # None: the UTC start time, e.g. 20260110T120000
     include_impressions: bool = False
+    images: bool = True  # the post tower reads the picture embeddings the media rows carry, when they have some
     test_fraction: float = 0.1
     validation_fraction: float = 0.1
     recall_ks: tuple[int, ...] = (10, 20, 50, 100, 200, 500)
@@ -92,8 +95,18 @@ def main(
         config.model, user_dense=len(USER_FEATURES) if store is not None else 0, post_stats=len(CONTENT_STATS)
     )
     engine = make_engine(config.database_url)
+    if config.images:
+        with engine.connect() as conn:
+            space = image_space(conn)
+        if space is not None:
+            model_config = replace(model_config, image_model=space[0], image_dim=space[1])
     data = load_engagement(
-        engine, model_config.history, config.include_impressions, model_config.max_tokens, model_config.post_stats
+        engine,
+        model_config.history,
+        config.include_impressions,
+        model_config.max_tokens,
+        model_config.post_stats,
+        (model_config.image_model, model_config.image_dim),
     )
     engine.dispose()
     if store is not None:
@@ -161,8 +174,13 @@ def champion_recall(
         shape = ("history", "max_tokens", "post_stats", "user_dense")
         if any(getattr(model.config, key) != getattr(model_config, key) for key in shape):
             raise ValueError(f"champion v{champion.version} reads other inputs ({shape}) than this run")
+        posts = table
+        if model.config.image_model != model_config.image_model:
+            if model.config.image_dim:  # its encoder's vectors are not the ones in the table
+                raise ValueError(f"champion v{champion.version} reads pictures by {model.config.image_model}")
+            posts = replace(table, image=table.image[:, :0])
         users = embed_users(model, test.user_ids, test.history, test.dense)
-        return recall_curve(users, embed_posts(model, table), test.post_rows, [k])[k]
+        return recall_curve(users, embed_posts(model, posts), test.post_rows, [k])[k]
 
     return measure
 

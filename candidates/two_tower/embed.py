@@ -50,11 +50,19 @@ def embed_users(
     return np.concatenate(parts) if parts else np.zeros((0, _dim(model)), dtype=np.float32)
 
 
-def post_table(rows: Iterable[Mapping[str, Any]], max_tokens: int = 16, n_stats: int = 0) -> PostTable:
+def post_table(
+    rows: Iterable[Mapping[str, Any]], max_tokens: int = 16, n_stats: int = 0, image_dim: int = 0
+) -> PostTable:
     """Posts as mappings (``id``, ``author_id``, ``caption``, optional ``hashtags``, ``media_type``,
-    ``stats``) → a `PostTable`. ``media_type`` is one of `MEDIA_TYPES` (unknown → "none"); ``stats``
-    defaults to `content_stats` (the first ``n_stats`` of them)."""
+    ``stats``, ``image``) → a `PostTable`. ``media_type`` is one of `MEDIA_TYPES` (unknown → "none");
+    ``stats`` defaults to `content_stats` (the first ``n_stats`` of them); an ``image`` embedding of
+    another length than ``image_dim`` counts as none."""
     rows = list(rows)
+    image = np.zeros((len(rows), image_dim), dtype=np.float32)
+    for i, row in enumerate(rows):
+        vector = row.get("image")
+        if image_dim and vector is not None and len(vector) == image_dim:
+            image[i] = vector
     tokens = [caption_tokens(row.get("caption") or "", row.get("hashtags") or (), max_tokens) for row in rows]
     stats = np.zeros((len(rows), n_stats), dtype=np.float32)
     for i, row in enumerate(rows):
@@ -67,6 +75,7 @@ def post_table(rows: Iterable[Mapping[str, Any]], max_tokens: int = 16, n_stats:
         tokens=pad_rows(tokens, max_tokens) if rows else np.zeros((0, max_tokens), dtype=np.int64),
         media_type=np.array([MEDIA_TYPES.index(m) if m in MEDIA_TYPES else 0 for m in media], dtype=np.int64),
         stats=stats,
+        image=image,
     )
 
 
@@ -79,7 +88,7 @@ def content_stats(row: Mapping[str, Any]) -> list[float]:
 def embed_new_posts(model: TwoTower, post_rows: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Embed posts created after training (the relay's `post_created`) from content alone, rows in order;
     add them with `PostIndex.add(ids, vectors)`."""
-    table = post_table(post_rows, model.config.max_tokens, model.config.post_stats)
+    table = post_table(post_rows, model.config.max_tokens, model.config.post_stats, model.config.image_dim)
     table.post_ids[:] = -1  # never trained on: the id bucket would only add another post's noise
     return embed_posts(model, table)
 

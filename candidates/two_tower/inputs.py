@@ -68,13 +68,15 @@ class UserInputs:
 
 @dataclass
 class PostInputs:
-    """A batch for the post tower: hashed post/author ids (B,), hashed tokens (B, T), media type (B,), stats (B, Dp)."""
+    """A batch for the post tower: hashed post/author ids (B,), hashed tokens (B, T), media type (B,), stats (B, Dp),
+    image embeddings (B, Di; zeros for a post without one)."""
 
     post_ids: torch.Tensor
     author_ids: torch.Tensor
     tokens: torch.Tensor
     media_type: torch.Tensor
     stats: torch.Tensor
+    image: torch.Tensor
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ class PostTable:
     """Raw content of a set of posts, row-aligned: what the post tower needs, before hashing.
 
     ``tokens`` holds token hashes padded with -1; ``stats`` any numeric per-post features
-    (the post's content stats, `embed.CONTENT_STATS`), zeros when absent.
+    (the post's content stats, `embed.CONTENT_STATS`), zeros when absent; ``image`` the picture's
+    embedding (`candidates.images`), zeros when the post has none, no columns when the tower reads none.
     """
 
     post_ids: np.ndarray  # int64
@@ -101,6 +104,7 @@ class PostTable:
     tokens: np.ndarray  # (n, T) int64, -1 = none
     media_type: np.ndarray  # int64 index into MEDIA_TYPES
     stats: np.ndarray  # (n, Dp) float32
+    image: np.ndarray  # (n, Di) float32
 
     def __len__(self) -> int:
         return len(self.post_ids)
@@ -115,6 +119,7 @@ class PostTable:
             tokens=np.full((n, n_tokens), -1, dtype=np.int64),
             media_type=np.zeros(n, dtype=np.int64),
             stats=np.zeros((n, n_stats), dtype=np.float32),
+            image=np.zeros((n, 0), dtype=np.float32),
         )
 
     def inputs(self, rows: np.ndarray, buckets: Buckets, drop_ids: np.ndarray | None = None) -> PostInputs:
@@ -130,6 +135,7 @@ class PostTable:
             tokens=torch.from_numpy(np.where(tokens < 0, 0, token_buckets)),
             media_type=torch.from_numpy(self.media_type[rows]),
             stats=torch.from_numpy(np.ascontiguousarray(self.stats[rows], dtype=np.float32)),
+            image=torch.from_numpy(np.ascontiguousarray(self.image[rows], dtype=np.float32)),
         )
 
 

@@ -2,9 +2,10 @@
 
 User tower: hashed user id, a dense feature vector (the user's `two_tower_v1` features, zeros when
 absent) and the masked mean of recently engaged posts' id embeddings. Post tower: hashed post id,
-author, a bag of hashed caption/hashtag tokens, media type and numeric stats, so a post never seen in
-training still gets an embedding from its content. Both end in an MLP and an L2 normalisation:
-scores are cosines, and FAISS inner-product search finds the same neighbours.
+author, a bag of hashed caption/hashtag tokens, media type, numeric stats and the embedding of its
+picture (`candidates.images`), so a post never seen in training still gets an embedding from its
+content, and one whose caption says little lands near posts that look like it. Both end in an MLP and
+an L2 normalisation: scores are cosines, and FAISS inner-product search finds the same neighbours.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class TwoTowerConfig:
     hidden: int = 128
     user_dense: int = 0  # length of the user's dense feature vector
     post_stats: int = 0  # length of the post's numeric stats vector
+    image_dim: int = 0  # length of the post's image embedding (0: the tower reads no pixels)
+    image_model: str = ""  # the image encoder version whose embeddings it reads (`Media.embedding_model`)
     history: int = 50  # recently engaged posts pooled in the user tower
     max_tokens: int = 16
     share_post_embeddings: bool = True  # history pools the post tower's id table
@@ -67,7 +70,8 @@ class PostTower(nn.Module):
         self.token_embedding = nn.Embedding(b.tokens, e, padding_idx=0, sparse=True)
         self.media_embedding = nn.Embedding(len(MEDIA_TYPES), e)
         self.stats = nn.Linear(config.post_stats, e) if config.post_stats else None
-        n_parts = 5 if config.post_stats else 4
+        self.image = nn.Linear(config.image_dim, e) if config.image_dim else None
+        n_parts = 4 + bool(config.post_stats) + bool(config.image_dim)
         self.mlp = mlp(n_parts * e, config.hidden, config.dim)
         for table in (self.post_embedding, self.author_embedding, self.token_embedding):
             nn.init.normal_(table.weight, std=0.05)
@@ -82,6 +86,8 @@ class PostTower(nn.Module):
         ]
         if self.stats is not None:
             parts.append(self.stats(log_scale(posts.stats)))
+        if self.image is not None:
+            parts.append(self.image(posts.image))
         return functional.normalize(self.mlp(torch.cat(parts, dim=-1)), dim=-1)
 
 

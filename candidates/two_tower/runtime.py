@@ -43,7 +43,7 @@ class TwoTowerRuntime:
         trained, or while another version was served. Post ids are time-sortable, so one range query."""
         newest = self.index.newest_id()
         ids = [int(p) for p in conn.scalars(select(Post.id).where(Post.id > newest, Post.deleted_at.is_(None)))]
-        rows = post_rows(conn, ids) if ids else []
+        rows = post_rows(conn, ids, self.model.config.image_model) if ids else []
         if rows:
             vectors = embed_new_posts(self.model, rows)
             self.index.add(np.array([row["id"] for row in rows], dtype=np.int64), vectors)
@@ -93,7 +93,7 @@ class PostIndexer:
             session = object_session(events[0])  # the relay's own (SQLite: its lock holder)
             if session is None:
                 raise ValueError("PostIndexer needs events loaded by the relay's session")
-            rows = post_rows(session.connection(), created)
+            rows = post_rows(session.connection(), created, runtime.model.config.image_model)
             if rows:
                 vectors = embed_new_posts(runtime.model, rows)
                 index.add(np.array([row["id"] for row in rows], dtype=np.int64), vectors)

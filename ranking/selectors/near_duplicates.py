@@ -15,7 +15,8 @@ picture the grid already shows is a wasted tile.
 Greedy and order-preserving, like author diversity: each position takes the first deferred copy
 whose turn has come, else the next candidate that is no copy of one placed within `spacing`. The
 first `shuffled_head` positions count as one (the exploration stage that follows may reorder them).
-Only the request's `limit` rows are arranged: the pipeline serves no more.
+Only the request's `limit` rows are arranged (the pipeline serves no more), or the shuffled head if it
+is longer: the exploration stage draws its pool from it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class NearDuplicates:
         self.config, self.spacing, self.head = config or NearDuplicatesConfig(), spacing, shuffled_head
 
     def __call__(self, context: RankingContext, frame: Frame) -> np.ndarray:
-        limit = min(len(frame), context.request.limit)
+        limit = min(len(frame), max(context.request.limit, self.head))  # the exploration draws from `head` rows
         if not self._any_pair(frame.phash[:limit]):
             return np.arange(limit)  # most rankings: nothing to move, and a copy beyond `limit` is never served
         return self._arranged(frame.phash.view(np.uint64), limit)

@@ -25,8 +25,8 @@ def demo(
     serve: Annotated[bool, typer.Option(help="Serve the API at the end (--no-serve stops after the set-up).")] = True,
 ) -> None:
     """Migrate, seed a world with images, simulate feed sessions, build features, train and register the
-    two-tower and the ranker, explore the champion's feed and train a ranker gated off-policy too, then serve
-    API + web client."""
+    two-tower, the image encoder, a two-tower reading pictures and the ranker, explore the champion's feed
+    and train a ranker gated off-policy too, then serve API + web client."""
     settings = Settings()
     server.init()
     sessions_factory = make_sessionmaker(make_engine(settings.db_url))
@@ -41,6 +41,8 @@ def demo(
         features.apply()
         features.build(as_of=None)
         train.all_(model=train.Family.lightgbm, version=None, epochs=5, threads=2)  # registers the champions
+        # The image encoder distilled by `all` has embedded every picture: a two-tower that reads them.
+        train.two_tower(epochs=5, version=None, impressions=False, threads=2)
         # The champion's feed, explored, logged with propensities; the next ranker is gated on them too (OPE).
         simulate.simulate(sessions=1_000, policy="model", seed=1, page_size=10, oracle_sessions=0, explore=1.0)
         worker.worker(once=True)

@@ -1,4 +1,5 @@
-"""`pixelrank train ranker|two-tower|all`: the offline training jobs, with progress bars and a result table.
+"""`pixelrank train ranker|two-tower|image-encoder|all`: the offline training jobs, with progress bars and a
+result table.
 
 Each command builds its job's config dataclass from `Settings` (home, database, Redis, MLflow tracking
 URI) and a few options, runs the job's `main`, and prints what it measured on the holdout.
@@ -10,6 +11,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
+import torch
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +21,9 @@ from features.store import FeatureStoreConfig
 from serving.commands.estimates import estimates_table
 from serving.console import RichProgress, fail
 from serving.settings import Settings
+from social_core.media import make_store
+from training.image_encoder import ImageEncoderJobConfig, ImageEncoderJobResult
+from training.image_encoder import main as image_encoder_main
 from training.ranker.dataset import RankerDataError
 from training.ranker.job import RankerJobConfig, RankerJobResult
 from training.ranker.job import main as ranker_main
@@ -80,6 +85,17 @@ def two_tower(
     _print_two_tower(_train_two_tower(_two_tower_config(Settings(), epochs, version, impressions, threads)))
 
 
+@app.command("image-encoder")
+def image_encoder(
+    version: VersionOption = None,
+    epochs: Annotated[int, typer.Option(min=1, help="Most distillation epochs; early stopping may end sooner.")] = 30,
+    threads: ThreadsOption = 1,
+) -> None:
+    """Distil the image encoder from the newest two-tower's post space; a new champion embeds every picture,
+    which the next two-tower training reads."""
+    _print_image_encoder(_train_image_encoder(Settings(), version, epochs, threads))
+
+
 @app.command("all")
 def all_(
     model: ModelOption = Family.lightgbm,
@@ -87,12 +103,14 @@ def all_(
     epochs: EpochsOption = 10,
     threads: ThreadsOption = 1,
 ) -> None:
-    """Train the two-tower model, then the ranker (fresh batch features), with one version name for both."""
+    """Train the two-tower model, the image encoder from it (its pictures feed the next two-tower), then the
+    ranker (fresh batch features), with one version name for all three."""
     if epochs < 1 or threads < 1:
         fail("--epochs and --threads must be at least 1")
     settings = Settings()
     two_tower_result = _train_two_tower(_two_tower_config(settings, epochs, version, False, threads))
     _print_two_tower(two_tower_result)
+    _print_image_encoder(_train_image_encoder(settings, two_tower_result.version, 30, threads, required=False))
     _print_ranker(_train_ranker(_ranker_config(settings, model, two_tower_result.version, True, threads)))
 
 
@@ -195,6 +213,36 @@ def _print_two_tower(result: TwoTowerJobResult) -> None:
         table.add_row(str(k), f"{value:.4f}")
     Console().print(table)
     Console().print(f"model and index: {result.folder}")
+    _print_decision(result.decision)
+
+
+def _train_image_encoder(
+    settings: Settings, version: str | None, epochs: int, threads: int, required: bool = True
+) -> ImageEncoderJobResult | None:
+    """`required` False (`train all`): a world without enough pictures skips the encoder with a line."""
+    defaults = ImageEncoderJobConfig(
+        settings.home, settings.db_url, make_store(settings.media_store_config), settings.tracking_uri
+    )
+    config = replace(defaults, version=version, distill=replace(defaults.distill, epochs=epochs))
+    torch.set_num_threads(threads)
+    try:
+        with RichProgress(Console(stderr=True), transient=True) as progress:
+            return image_encoder_main(config, lambda epoch, _: progress("distilling", epoch, epochs))
+    except ValueError as error:  # no two-tower yet, or too few pictures
+        if required:
+            fail(str(error))
+        Console(stderr=True).print(f"image encoder skipped: {error}", markup=False)
+        return None
+
+
+def _print_image_encoder(result: ImageEncoderJobResult | None) -> None:
+    if result is None:
+        return
+    Console().print(
+        f"image encoder {result.version}: holdout cosine {result.holdout_cosine:.3f} to the two-tower's post "
+        f"embeddings (every picture as the mean: {result.baseline_cosine:.3f}), {result.pictures} pictures; "
+        f"{result.embedded} media embedded"
+    )
     _print_decision(result.decision)
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from serving.image_encoder import ServedImageEncoder
 from serving.relay import make_relay
 from serving.resources import open_redis
 from serving.settings import Settings
@@ -29,7 +30,10 @@ def worker(
     settings = Settings()
     engine = make_engine(settings.db_url)
     two_tower = TwoTowerChampion(settings, engine, served_two_tower(settings, engine))
-    relay = make_relay(settings, make_sessionmaker(engine), open_redis(settings.redis_url), two_tower.current)
+    image_encoder = ServedImageEncoder(settings)
+    image_encoder.current()  # a broken checkpoint is reported at start
+    redis = open_redis(settings.redis_url)
+    relay = make_relay(settings, make_sessionmaker(engine), redis, two_tower.current, image_encoder.current)
     if once:
         typer.echo(f"relayed {relay.drain()} events")
         return

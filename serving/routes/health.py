@@ -17,7 +17,8 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """The process can serve: the database answers, and Redis too when one is configured."""
+    """The process can serve: the database answers, and Redis too when one is configured. What serves
+    degraded without stopping it (an image encoder that cannot load) is listed under `degraded`."""
     checks: dict[str, Any] = {}
     try:
         with request.app.state.engine.connect() as connection:
@@ -32,6 +33,7 @@ def readyz(request: Request) -> JSONResponse:
         except Exception as error:
             checks["redis"] = f"error: {type(error).__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
-    )
+    problem = request.app.state.image_encoder.problem
+    degraded = [problem] if problem else []
+    body = {"status": "ok" if ready else "unavailable", "checks": checks, "degraded": degraded}
+    return JSONResponse(body, status_code=200 if ready else 503)

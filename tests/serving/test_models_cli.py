@@ -73,11 +73,12 @@ def test_bad_requests_exit_2_with_one_line(tracking_uri: str, tmp_path: Path, ar
     assert lines[0].startswith("Error: ") and message in lines[0]
 
 
-def test_list_without_a_name_shows_both_model_names(tracking_uri: str) -> None:
+def test_list_without_a_name_shows_every_model_name(tracking_uri: str) -> None:
     result = CliRunner().invoke(app, ["models", "list"])
     assert result.exit_code == 0, result.output
     assert "pixelrank-ranker: no versions registered yet" in result.stdout
     assert "pixelrank-two-tower: no versions registered yet" in result.stdout
+    assert "pixelrank-image-encoder: no versions registered yet" in result.stdout
 
 
 def test_no_store_yet_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,16 +30,24 @@ class EngagementData:
     examples: Examples  # sorted by (user, time)
 
 
-def load_posts(engine: Engine, max_tokens: int = 16, n_stats: int = 0) -> tuple[PostTable, np.ndarray]:
+def load_posts(
+    engine: Engine, max_tokens: int = 16, n_stats: int = 0, image: tuple[str, int] = ("", 0)
+) -> tuple[PostTable, np.ndarray]:
+    """Every live post; ``image`` names the encoder version and dimension of the picture embeddings to read."""
     with engine.connect() as conn:
-        rows = post_rows(conn)
-    return post_table(rows, max_tokens, n_stats), np.array(created_ts(rows), dtype=np.float64)
+        rows = post_rows(conn, None, image[0])
+    return post_table(rows, max_tokens, n_stats, image[1]), np.array(created_ts(rows), dtype=np.float64)
 
 
 def load_engagement(
-    engine: Engine, history: int, include_impressions: bool = False, max_tokens: int = 16, n_stats: int = 0
+    engine: Engine,
+    history: int,
+    include_impressions: bool = False,
+    max_tokens: int = 16,
+    n_stats: int = 0,
+    image: tuple[str, int] = ("", 0),
 ) -> EngagementData:
-    table, created = load_posts(engine, max_tokens, n_stats)
+    table, created = load_posts(engine, max_tokens, n_stats, image)
     statement = engagements(at(0), at(4e9)).subquery()
     with engine.connect() as conn:
         rows = list(conn.execute(select(statement.c.user_id, statement.c.post_id, statement.c.created_at)).all())

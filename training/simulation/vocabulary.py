@@ -40,6 +40,7 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "comedy": ("comedy", "memes", "funny", "standup", "lol", "jokes", "relatable", "mondaymood"),
 }
 
+GENERIC_TAGS = ("instagood", "photooftheday", "love", "happy", "today", "vibes", "mood", "life")
 OPENERS = (
     "Loving this",
     "Another day of",
@@ -123,8 +124,12 @@ def topic_words(k: int) -> list[tuple[str, ...]]:
     return [TOPIC_WORDS.get(name, tuple(f"{name}w{j}" for j in range(8))) for name in topic_names(k)]
 
 
-def captions(rng: np.random.Generator, topics: np.ndarray, k: int) -> list[str]:
-    """One caption per post: an opener, a topic word, and 1-4 hashtags from the topic's vocabulary."""
+def captions(
+    rng: np.random.Generator, topics: np.ndarray, k: int, topic_share: float = 1.0, seed: int = 0
+) -> list[str]:
+    """One caption per post: an opener, a topic word, and 1-4 hashtags from the topic's vocabulary; all but
+    ``topic_share`` of them (drawn from their own stream, so `rng` and the other captions do not change)
+    use the words every topic shares instead."""
     vocab = topic_words(k)
     n = len(topics)
     openers = rng.integers(0, len(OPENERS), n)
@@ -135,6 +140,11 @@ def captions(rng: np.random.Generator, topics: np.ndarray, k: int) -> list[str]:
         words = vocab[topics[i]]
         tags = " ".join(f"#{words[j]}" for j in dict.fromkeys(picks[i, 1 : 1 + n_tags[i]].tolist()))
         out.append(f"{OPENERS[openers[i]]} {words[picks[i, 0]]} {tags}")
+    if topic_share < 1.0:
+        plain = np.random.default_rng([seed, 0xCA7]).random(n) >= topic_share
+        for i in np.flatnonzero(plain).tolist():
+            tags = " ".join(f"#{GENERIC_TAGS[j]}" for j in dict.fromkeys(picks[i, 1 : 1 + n_tags[i]].tolist()))
+            out[i] = f"{OPENERS[openers[i]]} {GENERIC_TAGS[picks[i, 0]]} {tags}"
     return out
 
 

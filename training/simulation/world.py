@@ -40,6 +40,9 @@ class WorldConfig:
     homophily: float = 0.6  # share of follows picked by shared interests (the rest by fame)
     posts_per_day: float = 0.3  # mean posts per user per day
     history_days: int = 60  # users sign up over this many days before `start`; follows form then too
+    # Share of captions that name the post's topic; the others say nothing a model could read it from,
+    # as many real captions don't (then only the picture and the author tell the topic).
+    caption_topic_share: float = 1.0
     start: datetime = WORLD_START
 
     def __post_init__(self) -> None:
@@ -47,6 +50,8 @@ class WorldConfig:
             raise ValueError("a world needs at least 1 user and 1 day")
         if self.topics < 1 or self.celebrities < 0:
             raise ValueError("a world needs at least 1 topic and no negative number of celebrities")
+        if not 0.0 <= self.caption_topic_share <= 1.0:
+            raise ValueError("caption_topic_share must be between 0 and 1")
         if self.start.tzinfo is None:
             raise ValueError("start must be timezone-aware")
 
@@ -189,5 +194,5 @@ def _posts(rng: np.random.Generator, config: WorldConfig, users: dict[str, Any])
         "post_topic": topic,
         "post_quality": quality,
         "post_ids": snowflakes(at),
-        "captions": vocabulary.captions(rng, topic, config.topics),
+        "captions": vocabulary.captions(rng, topic, config.topics, config.caption_topic_share, config.seed),
     }

@@ -176,9 +176,9 @@ def _write_events(
         return _event("post_created", users[authors[j]], post_ids[j], users[authors[j]], payload, at)
 
     def media_uploaded(j: int, at: datetime) -> dict[str, Any]:
-        image = media[j][2] if media else None
+        media_id, _, image = media[j] if media else (None, 0.0, None)
         payload = {"kind": "image", "width": image.width, "height": image.height} if image else {}
-        return _event("media_uploaded", users[authors[j]], None, None, payload, at)
+        return _event("media_uploaded", users[authors[j]], None, media_id, payload, at)
 
     groups: list[tuple[np.ndarray, Callable[[int, datetime], dict[str, Any]]]] = [
         (world.user_created, lambda j, at: _event("user_created", users[j], None, users[j], {}, at)),
