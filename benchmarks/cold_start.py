@@ -39,7 +39,7 @@ import torch  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sqlalchemy import update  # noqa: E402
+from sqlalchemy import select, update  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from candidates.images.encoder import ImageEncoderConfig, load_encoder  # noqa: E402
@@ -51,7 +51,7 @@ from social_core import accounts  # noqa: E402
 from social_core.db import make_engine  # noqa: E402
 from social_core.media import LocalStore  # noqa: E402
 from social_core.migrate import upgrade  # noqa: E402
-from social_core.models import Event, User  # noqa: E402
+from social_core.models import Event, Media, PostMedia, User  # noqa: E402
 from social_core.posts import NewPost, create_post  # noqa: E402
 from social_core.relay import Relay  # noqa: E402
 from social_core.uploads import UploadLimits, upload, variant_key  # noqa: E402
@@ -213,18 +213,11 @@ def thumbnail(pictures: list[bytes]) -> np.ndarray:
 
 def encode_ms(encoder: Any, store: LocalStore, sessions: sessionmaker[Any], new_posts: dict[int, int]) -> float:
     """Median milliseconds to embed one stored 256 px picture on one thread, decoding included."""
-    from social_core.models import Media, PostMedia
-
     with sessions() as session:
-        media = [
-            session.get(Media, m)
-            for m in session.scalars(
-                PostMedia.__table__.select()
-                .with_only_columns(PostMedia.media_id)
-                .where(PostMedia.post_id.in_(list(new_posts)))
-            )
-        ]
-    pictures = [store.get(variant_key(m, "small", "jpeg")) for m in media if m is not None][:50]
+        query = (
+            select(Media).join(PostMedia, PostMedia.media_id == Media.id).where(PostMedia.post_id.in_(list(new_posts)))
+        )
+        pictures = [store.get(variant_key(media, "small", "jpeg")) for media in session.scalars(query.limit(50))]
     times = []
     for picture in pictures:
         started = time.perf_counter()

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ).start()
         app.state.page_turns = CapacityLimiter(settings.feed_pages_at_once)  # `serving.feed.dependency`
         relay = None
-        app.state.image_encoder.current()  # a broken checkpoint is reported now, not at the first upload
+        app.state.image_encoder.start()
         if settings.relay == "inprocess":
             relay = BackgroundRelay(
                 make_relay(

@@ -1,11 +1,12 @@
 """Which image encoder this process embeds uploads with, followed as it changes.
 
 `PIXELRANK_IMAGE_ENCODER_PATH` names a checkpoint outright (a pretrained open encoder saved by
-`torch.export`, or a cnn version folder). Otherwise the registry's `pixelrank-image-encoder@champion` serves,
-from its local folder, and nothing before the first training. The relay asks `current()` per batch of
-uploads; the answer is rechecked every `model_refresh_s`.
+`torch.export`, or a cnn version folder): it is loaded at start (`start()`). Otherwise the registry's
+`pixelrank-image-encoder@champion` serves, from its local folder, and nothing before the first
+training. The relay asks `current()` per batch of uploads; the answer is rechecked every
+`model_refresh_s`.
 
-A checkpoint that is missing or corrupt is logged as an error at start and again at each recheck, and
+A checkpoint that is missing or corrupt is logged as an error when it is loaded and at each recheck, and
 serving goes on without image embeddings (new posts are indexed from their caption and author alone):
 `problem` says why, and `/readyz` lists it as degraded. It is never an error of a request.
 """
@@ -37,6 +38,16 @@ class ServedImageEncoder:
         self._checked = -float("inf")
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        """Load a checkpoint named in the settings now, so a broken one is reported at start. The registry's
+        champion waits for the first upload: opening the registry takes seconds, and most starts need none."""
+        if self.pinned:
+            self.current()
+
+    @property
+    def pinned(self) -> bool:
+        return self.settings.image_encoder_path is not None or self.settings.image_encoder == "export"
+
     def current(self) -> ImageEncoder | None:
         with self._lock:
             if self.clock() - self._checked >= self.settings.model_refresh_s:
@@ -61,7 +72,7 @@ class ServedImageEncoder:
 
     def config(self) -> ImageEncoderConfig | None:
         settings = self.settings
-        if settings.image_encoder_path is not None or settings.image_encoder == "export":
+        if self.pinned:
             return ImageEncoderConfig(settings.image_encoder, settings.image_encoder_path, settings.image_encoder_side)
         folder = champion_folder(
             settings, IMAGE_ENCODER, models="image_encoder", complete=lambda f: (f / WEIGHTS).exists()

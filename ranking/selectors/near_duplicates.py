@@ -143,4 +143,4 @@ class _Pictures:
         return np.array(lead, dtype=bool), np.array(copy_of, dtype=np.int64)
 
     def _close(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(np.bitwise_count(a[:, None] ^ b[None, :]) <= self.max_distance)
+        return np.asarray(hamming(a[:, None], b[None, :]) <= self.max_distance)

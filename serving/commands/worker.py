@@ -31,7 +31,7 @@ def worker(
     engine = make_engine(settings.db_url)
     two_tower = TwoTowerChampion(settings, engine, served_two_tower(settings, engine))
     image_encoder = ServedImageEncoder(settings)
-    image_encoder.current()  # a broken checkpoint is reported at start
+    image_encoder.start()
     redis = open_redis(settings.redis_url)
     relay = make_relay(settings, make_sessionmaker(engine), redis, two_tower.current, image_encoder.current)
     if once:
